@@ -1,0 +1,33 @@
+# Gitbridge for Jira: the two commands a newcomer needs are `make dev` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/gitbridge_test
+
+.PHONY: setup dev test test-sqlite test-postgres services lint bench
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+dev: setup
+	bash .ci/services redis
+	$(VENV)/bin/gitbridge dev
+
+services:
+	bash .ci/services
+
+test: setup services lint test-sqlite test-postgres
+
+test-sqlite: setup
+	GITBRIDGE_TEST_DATABASE_URL=sqlite $(PY) -m pytest -q
+
+test-postgres: setup
+	GITBRIDGE_TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy

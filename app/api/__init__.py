@@ -1,0 +1,57 @@
+"""The JSON API (``/api/v1``) behind the iframe pages.
+
+Only context tokens are accepted (``Authorization: JWT <token>``, qsh ``context-qsh``).
+Every error, including unknown routes and server faults, is
+``{"error": {"code", "message"}}`` with a fitting status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, request
+from werkzeug.exceptions import HTTPException
+
+from app.errors import Problem
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.errorhandler(Problem)
+def problem_response(problem: Problem) -> tuple[dict[str, Any], int]:
+    return problem.to_json(), problem.status
+
+
+def http_error(exc: HTTPException) -> tuple[dict[str, Any], int]:
+    code = (exc.name or "error").lower().replace(" ", "_")
+    return {"error": {"code": code, "message": exc.description or exc.name}}, exc.code or 500
+
+
+def server_error(exc: Exception) -> tuple[dict[str, Any], int]:
+    current_app.logger.exception("api.error path=%s", request.path)
+    return {
+        "error": {"code": "internal_error", "message": "Something went wrong on our side."}
+    }, 500
+
+
+from app.api import hosts  # noqa: E402,F401  (routes register on bp)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Any:
+        # Unknown routes under /api/ answer JSON too, not Flask's HTML page.
+        if request.path.startswith("/api/"):
+            return http_error(exc)
+        return exc
+
+    @app.errorhandler(Exception)
+    def _server_error(exc: Exception) -> Any:
+        if isinstance(exc, HTTPException):
+            return _http_error(exc)
+        if request.path.startswith("/api/"):
+            return server_error(exc)
+        current_app.logger.exception("app.error path=%s", request.path)
+        return "Internal error", 500

@@ -1,0 +1,15 @@
+"""``GET /api/v1/hosts``: the git hosts the app supports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.api import bp
+from app.connect.auth import context_token_required
+from app.hosts import HOSTS, as_json
+
+
+@bp.get("/hosts")
+@context_token_required
+def hosts() -> dict[str, Any]:
+    return {"hosts": [as_json(h) for h in HOSTS]}

@@ -1,0 +1,94 @@
+"""The ``gitbridge`` command: Flask's CLI plus the app's own commands."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from app import create_app
+
+
+def _create_app(*_: Any) -> Flask:
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Gitbridge for Jira."""
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+@click.option("--queues", "-q", multiple=True, help="Queues to serve (default: all, by priority).")
+@with_appcontext
+def worker(burst: bool, queues: tuple[str, ...]) -> None:
+    """Run an RQ worker for the indexing queues."""
+    from rq import Worker
+
+    from app.extensions import db
+    from app.queue import QUEUE_NAMES, connection, ping
+
+    conn = connection()
+    if problem := ping(conn):
+        raise click.ClickException(problem)
+    # Forked work-horses must not share the parent's database sockets.
+    os.register_at_fork(after_in_child=lambda: db.engine.dispose(close=False))
+    Worker(list(queues) or list(QUEUE_NAMES), connection=conn).work(burst=burst)
+
+
+@click.command("rotate-keys")
+@with_appcontext
+def rotate_keys() -> None:
+    """Re-encrypt every stored secret with the newest GITBRIDGE_ENCRYPTION_KEYS key."""
+    from app.rotation import rotate_all
+
+    count = rotate_all()
+    click.echo(f"re-encrypted {count} stored secret(s) with the newest key")
+
+
+@click.command("dev")
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@with_appcontext
+def dev(port: int, host: str) -> None:
+    """Migrate the embedded database, start a worker and the web app, print the descriptor URL."""
+    from flask_migrate import upgrade
+    from werkzeug.serving import run_simple
+
+    from app.queue import connection, ping
+
+    if problem := ping(connection()):
+        raise click.ClickException(problem)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    env = dict(os.environ)
+    if "GITBRIDGE_BASE_URL" not in os.environ:
+        app.config["BASE_URL"] = f"http://localhost:{port}"
+        env["GITBRIDGE_BASE_URL"] = app.config["BASE_URL"]
+    upgrade(directory=app.extensions["migrate"].directory)
+    worker_process = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env)
+    click.echo(f"Database: {app.config['SQLALCHEMY_DATABASE_URI']}")
+    click.echo(f"Worker:   pid {worker_process.pid} on {app.config['REDIS_URL']}")
+    click.echo(f"Descriptor URL: {app.config['BASE_URL']}/atlassian-connect.json")
+    # SIGTERM must unwind through ``finally`` so the worker child is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        run_simple(host, port, app, use_reloader=False, threaded=True)
+    finally:
+        worker_process.send_signal(signal.SIGTERM)
+        worker_process.wait(timeout=30)
+
+
+def init_app(app: Flask) -> None:
+    for command in (worker, rotate_keys, dev):
+        app.cli.add_command(command)
+
+
+if __name__ == "__main__":
+    main()

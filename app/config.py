@@ -1,0 +1,128 @@
+"""Configuration, read from the environment by the application factory.
+
+Nothing here runs at import time: ``load_config`` is called by ``create_app`` with the
+environment it should use, so tests can pass a plain mapping and production reads
+``os.environ``. The variable names are part of the external contract.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says which variable and why."""
+
+
+DEFAULTS: dict[str, str] = {
+    "GITBRIDGE_ENV": "development",
+    "GITBRIDGE_BASE_URL": "http://localhost:5000",
+    "GITBRIDGE_APP_KEY": "gitbridge-for-jira",
+    "GITBRIDGE_REDIS_URL": "redis://127.0.0.1:6379/0",
+    "GITBRIDGE_INSTALL_KEYS_URL": "https://connect-install-keys.atlassian.com",
+    "GITBRIDGE_ALLOWED_JIRA_HOSTS": "atlassian.net,jira.com,jira-dev.com",
+}
+
+#: Secrets production must be given explicitly; development generates and keeps them.
+REQUIRED_IN_PRODUCTION = ("GITBRIDGE_SECRET_KEY", "GITBRIDGE_ENCRYPTION_KEYS")
+
+
+def parse_bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def parse_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _instance_secret(instance: Path, name: str, make: Any) -> str:
+    """Return a development secret kept in the instance folder, creating it once.
+
+    Development must survive restarts without the developer inventing keys, and the
+    data encrypted with the key must stay readable, so the key is written to disk with
+    owner-only permissions the first time.
+    """
+    path = instance / name
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    value = str(make())
+    path.touch(mode=0o600)
+    path.write_text(value)
+    return value
+
+
+def _check_fernet_keys(keys: list[str]) -> None:
+    for index, key in enumerate(keys):
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(
+                f"GITBRIDGE_ENCRYPTION_KEYS: key #{index + 1} is not a valid Fernet key "
+                "(32 url-safe base64-encoded bytes); make one with "
+                "`python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'`"
+            ) from exc
+
+
+def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any]:
+    """Build the Flask config mapping from ``environ``.
+
+    Raises:
+        ConfigError: production is missing a secret, or a value is malformed.
+    """
+    env = {**DEFAULTS, **{k: v for k, v in environ.items() if k.startswith("GITBRIDGE_")}}
+    instance = Path(instance_path)
+    mode = env["GITBRIDGE_ENV"]
+    if mode not in {"development", "production"}:
+        raise ConfigError("GITBRIDGE_ENV must be 'development' or 'production'")
+    production = mode == "production"
+
+    if production:
+        for name in REQUIRED_IN_PRODUCTION:
+            if not env.get(name, "").strip():
+                raise ConfigError(f"{name} is required when GITBRIDGE_ENV=production")
+    secret_key = env.get("GITBRIDGE_SECRET_KEY") or _instance_secret(
+        instance, "secret_key", lambda: secrets.token_urlsafe(48)
+    )
+    keys = parse_list(
+        env.get("GITBRIDGE_ENCRYPTION_KEYS")
+        or _instance_secret(instance, "encryption_key", lambda: Fernet.generate_key().decode())
+    )
+    _check_fernet_keys(keys)
+
+    base_url = env["GITBRIDGE_BASE_URL"].rstrip("/")
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigError("GITBRIDGE_BASE_URL must be an absolute http(s) URL")
+    if production and not base_url.startswith("https://"):
+        raise ConfigError("GITBRIDGE_BASE_URL must use https in production (Jira requires it)")
+
+    database_url = env.get("GITBRIDGE_DATABASE_URL") or f"sqlite:///{instance / 'gitbridge.db'}"
+    allow_private = env.get("GITBRIDGE_ALLOW_PRIVATE_HOSTS")
+    return {
+        "ENV_NAME": mode,
+        "SECRET_KEY": secret_key,
+        "ENCRYPTION_KEYS": keys,
+        "BASE_URL": base_url,
+        "APP_KEY": env["GITBRIDGE_APP_KEY"],
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": env["GITBRIDGE_REDIS_URL"],
+        "INSTALL_KEYS_URL": env["GITBRIDGE_INSTALL_KEYS_URL"].rstrip("/"),
+        "ALLOWED_JIRA_HOSTS": [
+            h.lower().lstrip(".") for h in parse_list(env["GITBRIDGE_ALLOWED_JIRA_HOSTS"])
+        ],
+        "ALLOW_PRIVATE_HOSTS": parse_bool(allow_private)
+        if allow_private is not None
+        else not production,
+        "DATA_DIR": env.get("GITBRIDGE_DATA_DIR") or str(instance / "repos"),
+        # Connect tokens: seconds of clock skew tolerated on exp/iat.
+        "JWT_LEEWAY": 30,
+        # Jira permission answers are cached this many seconds per user and scope.
+        "PERMISSION_CACHE_SECONDS": 60,
+    }

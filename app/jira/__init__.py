@@ -1,0 +1,1 @@
+"""Calls from the app to a tenant's Jira site."""

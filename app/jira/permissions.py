@@ -1,0 +1,87 @@
+"""Who may see and do what, asked of Jira with ``POST /rest/api/3/permissions/check``.
+
+Connect apps may check any user's permissions server-side. Answers are cached for a
+short while per (site, user, scope) so a page and its API calls cost one round trip.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+
+from app.cache import TTLCache
+from app.jira.client import JiraClient
+
+DEV_PERMISSIONS = ("BROWSE_PROJECTS", "VIEW_DEV_TOOLS")
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["permission_cache"] = TTLCache[Any](app.config["PERMISSION_CACHE_SECONDS"])
+
+
+def _cache() -> TTLCache[Any]:
+    cache: TTLCache[Any] = current_app.extensions["permission_cache"]
+    return cache
+
+
+def client_for(tenant: Any) -> JiraClient:
+    return JiraClient.for_tenant(tenant, current_app.config["APP_KEY"])
+
+
+def is_admin(tenant: Any, account_id: str | None) -> bool:
+    """Whether the user is a Jira administrator (global ADMINISTER)."""
+    if not account_id:
+        return False
+
+    def ask() -> bool:
+        answer = client_for(tenant).check_permissions(
+            {"accountId": account_id, "globalPermissions": ["ADMINISTER"]}
+        )
+        return "ADMINISTER" in answer.get("globalPermissions", [])
+
+    return bool(_cache().get_or_set((tenant.id, account_id, "admin"), ask))
+
+
+def _granted(answer: dict[str, Any], kind: str, ident: int) -> bool:
+    granted = {
+        p.get("permission"): set(p.get(kind, [])) for p in answer.get("projectPermissions", [])
+    }
+    return all(ident in granted.get(name, set()) for name in DEV_PERMISSIONS)
+
+
+def can_view_development(
+    tenant: Any,
+    account_id: str | None,
+    *,
+    project_id: int | None = None,
+    issue_id: int | None = None,
+) -> bool:
+    """Browse + View Development Tools on a project or an issue."""
+    if not account_id or (project_id is None) == (issue_id is None):
+        return False
+    kind, ident = ("projects", project_id) if project_id is not None else ("issues", issue_id)
+
+    def ask() -> bool:
+        answer = client_for(tenant).check_permissions(
+            {
+                "accountId": account_id,
+                "projectPermissions": [{"permissions": list(DEV_PERMISSIONS), kind: [ident]}],
+            }
+        )
+        return _granted(answer, kind, int(ident))  # type: ignore[arg-type]
+
+    return bool(_cache().get_or_set((tenant.id, account_id, kind, ident), ask))
+
+
+def project_list(tenant: Any) -> list[dict[str, Any]]:
+    """The site's projects as ``{id, key, name}``, cached like permissions."""
+
+    def ask() -> list[dict[str, Any]]:
+        return [
+            {"id": p.get("id"), "key": p.get("key"), "name": p.get("name")}
+            for p in client_for(tenant).projects()
+        ]
+
+    result: list[dict[str, Any]] = _cache().get_or_set((tenant.id, "projects"), ask)
+    return result

@@ -1,0 +1,53 @@
+"""A Jira Cloud site that installed the app."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import DateTime, Enum, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.crypto import Encrypted
+from app.extensions import db
+from app.models.base import TimestampMixin, utcnow
+
+
+class TenantState(enum.StrEnum):
+    INSTALLED = "installed"
+    ENABLED = "enabled"
+    DISABLED = "disabled"
+
+
+class Tenant(TimestampMixin, db.Model):  # type: ignore[name-defined]
+    """One Connect installation, keyed by the stable ``clientKey`` (never by URL:
+    sites get renamed)."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_key: Mapped[str] = mapped_column(String(255), unique=True)
+    shared_secret: Mapped[str] = mapped_column(Encrypted())
+    base_url: Mapped[str] = mapped_column(String(255))
+    display_url: Mapped[str | None] = mapped_column(String(255))
+    product_type: Mapped[str | None] = mapped_column(String(32))
+    description: Mapped[str | None] = mapped_column(String(255))
+    state: Mapped[TenantState] = mapped_column(
+        Enum(
+            TenantState,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=TenantState.INSTALLED,
+    )
+    installed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    state_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def site_urls(self) -> list[str]:
+        """Origins the site is reachable at (for CSP frame-ancestors)."""
+        return [u for u in (self.base_url, self.display_url) if u]
+
+    def __repr__(self) -> str:  # never include the secret
+        return f"<Tenant {self.id} {self.client_key!r}>"

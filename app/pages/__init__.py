@@ -1,0 +1,107 @@
+"""Iframe pages Jira embeds: one route per module in the descriptor.
+
+Every page needs a request-bound (qsh) token. Admin pages are checked server-side with
+Jira, not only by the descriptor's ``user_is_admin`` condition, which a user can bypass
+by opening the iframe URL directly.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Blueprint, Flask, Response, current_app, g, render_template
+
+from app.connect.auth import page_token_required
+from app.errors import Problem
+from app.http import ApiError
+from app.jira import permissions
+
+bp = Blueprint("pages", __name__, url_prefix="/pages")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def admin_required(view: F) -> F:
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            admin = permissions.is_admin(g.tenant, g.account_id)
+        except ApiError as exc:
+            raise Problem(
+                502,
+                "jira_unavailable",
+                "Jira did not answer the permission check; try again shortly.",
+            ) from exc
+        if not admin:
+            raise Problem(403, "not_admin", "Only Jira administrators can open this page.")
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@bp.after_request
+def frame_ancestors(response: Response) -> Response:
+    """Let only the tenant's own site frame our pages (before a tenant is known: the
+    allowed Jira domains)."""
+    tenant = g.get("tenant")
+    if tenant is not None:
+        sources = " ".join(tenant.site_urls)
+    else:
+        sources = " ".join(f"https://*.{h}" for h in current_app.config["ALLOWED_JIRA_HOSTS"])
+    response.headers["Content-Security-Policy"] = f"frame-ancestors 'self' {sources}"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.errorhandler(Problem)
+def render_problem(problem: Problem) -> tuple[str, int]:
+    return render_template("error.html", problem=problem), problem.status
+
+
+@bp.get("/manage-repositories")
+@page_token_required
+@admin_required
+def manage_repositories() -> str:
+    """Integrations and repositories, for Jira admins."""
+    return render_template("manage_repositories.html")
+
+
+@bp.get("/general-settings")
+@page_token_required
+@admin_required
+def general_settings() -> str:
+    """App-wide settings, for Jira admins."""
+    return render_template("general_settings.html")
+
+
+@bp.get("/issue-development")
+@page_token_required
+def issue_development() -> str:
+    """The Git panel on an issue."""
+    return render_template("issue_development.html")
+
+
+@bp.get("/issue-commits")
+@page_token_required
+def issue_commits() -> str:
+    """Every commit of an issue, with files and diffs."""
+    return render_template("issue_commits.html")
+
+
+@bp.get("/repository-browser")
+@page_token_required
+def repository_browser() -> str:
+    return render_template("repository_browser.html")
+
+
+@bp.get("/user-settings")
+@page_token_required
+def user_settings() -> str:
+    """A user's own tokens and defaults."""
+    return render_template("user_settings.html")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

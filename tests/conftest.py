@@ -1,0 +1,130 @@
+"""Shared fixtures: the app on a real database (SQLite or PostgreSQL, chosen by
+``GITBRIDGE_TEST_DATABASE_URL``), real Redis, and a fake Atlassian (Jira + install-key
+CDN) served over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.extensions import db
+from tests.support.connect import ConnectActions
+from tests.support.fake_atlassian import FakeAtlassian
+
+TEST_REDIS_URL = os.environ.get("GITBRIDGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _database_url(tmp: Path) -> str:
+    url = os.environ.get("GITBRIDGE_TEST_DATABASE_URL", "sqlite")
+    if url == "sqlite":
+        return f"sqlite:///{tmp / 'test.db'}"
+    return url
+
+
+def _reset_postgres(url: str) -> None:
+    """Create the test database if needed and drop everything in it."""
+    parsed = sa.engine.make_url(url)
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
+        ).scalar()
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+    engine = sa.create_engine(parsed)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def session_tmp() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="gitbridge-tests-") as tmp:
+        yield Path(tmp)
+
+
+@pytest.fixture(scope="session")
+def fake_atlassian() -> Iterator[FakeAtlassian]:
+    fake = FakeAtlassian()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def base_env(session_tmp: Path, fake_atlassian: FakeAtlassian) -> dict[str, str]:
+    url = _database_url(session_tmp)
+    if url.startswith("postgresql"):
+        _reset_postgres(url)
+    return {
+        "GITBRIDGE_ENV": "development",
+        "GITBRIDGE_BASE_URL": "https://gitbridge.example.com",
+        "GITBRIDGE_APP_KEY": "gitbridge-for-jira",
+        "GITBRIDGE_DATABASE_URL": url,
+        "GITBRIDGE_REDIS_URL": TEST_REDIS_URL,
+        "GITBRIDGE_SECRET_KEY": "test-secret-key",
+        "GITBRIDGE_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "GITBRIDGE_INSTALL_KEYS_URL": fake_atlassian.url + "/keys",
+        "GITBRIDGE_ALLOWED_JIRA_HOSTS": "atlassian.net,127.0.0.1",
+        "GITBRIDGE_DATA_DIR": str(session_tmp / "repos"),
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated(base_env: dict[str, str]) -> dict[str, str]:
+    """Run the real migrations once per session, from empty."""
+    from flask_migrate import upgrade
+
+    app = create_app(base_env)
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        db.engine.dispose()
+    return base_env
+
+
+@pytest.fixture
+def app(migrated: dict[str, str], fake_atlassian: FakeAtlassian) -> Iterator[Flask]:
+    app = create_app(migrated, {"TESTING": True})
+    fake_atlassian.reset()
+    with app.app_context():
+        yield app
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def connect(app: Flask, client: FlaskClient, fake_atlassian: FakeAtlassian) -> ConnectActions:
+    return ConnectActions(app, client, fake_atlassian)
+
+
+@pytest.fixture
+def redis_conn() -> Iterator[redis.Redis]:
+    conn = redis.Redis.from_url(TEST_REDIS_URL)
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+    conn.close()
+
+
+def pytest_report_header(config: Any) -> str:
+    return f"database: {os.environ.get('GITBRIDGE_TEST_DATABASE_URL', 'sqlite')}"

@@ -1,0 +1,166 @@
+"""An in-test Atlassian: the signed-install key CDN and Jira sites, over real HTTP.
+
+It checks the app's outgoing JWTs the way Jira does: HS256 with the site's shared
+secret, ``iss`` the app key, a lifetime of at most 180 s, and a qsh that Atlassian's
+own Python library (``atlassian_jwt``) computes for the request it received, with the
+site's context path stripped. Calls that fail any check get Jira's 401.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from atlassian_jwt.url_utils import hash_url
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+APP_KEY = "gitbridge-for-jira"
+
+
+@dataclass
+class Site:
+    shared_secret: str = ""
+    admins: set[str] = field(default_factory=set)
+    #: (account id, permission) -> project ids and issue ids it holds on
+    grants: dict[tuple[str, str], set[int]] = field(default_factory=dict)
+    projects: list[dict[str, Any]] = field(default_factory=list)
+    issues: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class FakeAtlassian:
+    def __init__(self) -> None:
+        self.keys: dict[str, str] = {}
+        self.key_fetches: list[str] = []
+        self.sites: dict[str, Site] = {}
+        self.calls: list[dict[str, Any]] = []
+        self.scripted: list[tuple[int, dict[str, str]]] = []
+        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+
+    def reset(self) -> None:
+        self.keys.clear()
+        self.key_fetches.clear()
+        self.sites.clear()
+        self.calls.clear()
+        self.scripted.clear()
+
+    def site_url(self, name: str) -> str:
+        self.sites.setdefault(name, Site())
+        return f"{self.url}/jira/{name}"
+
+    def site(self, name: str) -> Site:
+        return self.sites.setdefault(name, Site())
+
+    # -- WSGI ---------------------------------------------------------------------------
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        return self._dispatch(request)(environ, start_response)
+
+    def _dispatch(self, request: Request) -> Response:
+        parts = request.path.strip("/").split("/")
+        if parts[0] == "keys" and len(parts) == 2:
+            self.key_fetches.append(parts[1])
+            pem = self.keys.get(parts[1])
+            return Response(pem, mimetype="text/plain") if pem else Response("no key", 404)
+        if parts[0] == "jira" and len(parts) > 2 and parts[1] in self.sites:
+            return self._jira(request, parts[1], "/" + "/".join(parts[2:]))
+        return Response("not found", 404)
+
+    def _json(self, body: Any, status: int = 200) -> Response:
+        return Response(json.dumps(body), status, mimetype="application/json")
+
+    def _verify(self, request: Request, site: Site, rel_path: str) -> dict[str, Any] | str:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme != "JWT" or not token:
+            return "no JWT"
+        try:
+            if jwt.get_unverified_header(token).get("alg") != "HS256":
+                return "alg"
+            claims = jwt.decode(
+                token, site.shared_secret, algorithms=["HS256"], options={"verify_aud": False}
+            )
+        except jwt.PyJWTError as exc:
+            return f"bad token: {exc}"
+        if claims.get("iss") != APP_KEY:
+            return "iss is not the app key"
+        if not 0 < claims["exp"] - claims["iat"] <= 180 or claims["iat"] > time.time() + 5:
+            return "bad lifetime"
+        query = request.query_string.decode()
+        expected = hash_url(request.method, rel_path + ("?" + query if query else ""))
+        if claims.get("qsh") != expected:
+            return "qsh mismatch"
+        return dict(claims)
+
+    def _jira(self, request: Request, name: str, rel_path: str) -> Response:
+        site = self.sites[name]
+        verified = self._verify(request, site, rel_path)
+        self.calls.append(
+            {
+                "site": name,
+                "method": request.method,
+                "path": rel_path,
+                "query": dict(request.args),
+                "verified": verified,
+            }
+        )
+        if isinstance(verified, str):
+            return self._json({"errorMessages": [f"Authentication failed: {verified}"]}, 401)
+        if self.scripted:
+            status, headers = self.scripted.pop(0)
+            return Response(json.dumps({"errorMessages": ["scripted"]}), status, headers=headers)
+        if rel_path == "/rest/api/3/permissions/check" and request.method == "POST":
+            return self._json(self._permissions(site, request.get_json()))
+        if rel_path == "/rest/api/3/project/search":
+            start = int(request.args.get("startAt", 0))
+            size = int(request.args.get("maxResults", 50))
+            values = site.projects[start : start + size]
+            return self._json(
+                {
+                    "startAt": start,
+                    "maxResults": size,
+                    "total": len(site.projects),
+                    "isLast": start + size >= len(site.projects),
+                    "values": values,
+                }
+            )
+        if rel_path.startswith("/rest/api/3/issue/"):
+            issue = site.issues.get(rel_path.rsplit("/", 1)[1])
+            if issue is None:
+                return self._json({"errorMessages": ["Issue does not exist"]}, 404)
+            return self._json(issue)
+        return self._json({"errorMessages": ["not found"]}, 404)
+
+    def _permissions(self, site: Site, body: dict[str, Any]) -> dict[str, Any]:
+        account = body.get("accountId")
+        result: dict[str, Any] = {
+            "globalPermissions": [
+                p
+                for p in body.get("globalPermissions", [])
+                if p == "ADMINISTER" and account in site.admins
+            ],
+            "projectPermissions": [],
+        }
+        for request in body.get("projectPermissions", []):
+            for permission in request.get("permissions", []):
+                held = site.grants.get((account, permission), set())
+                result["projectPermissions"].append(
+                    {
+                        "permission": permission,
+                        "projects": [p for p in request.get("projects", []) if p in held],
+                        "issues": [i for i in request.get("issues", []) if i in held],
+                    }
+                )
+        return result
