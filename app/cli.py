@@ -40,7 +40,50 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
         raise click.ClickException(problem)
     # Forked work-horses must not share the parent's database sockets.
     os.register_at_fork(after_in_child=lambda: db.engine.dispose(close=False))
-    Worker(list(queues) or list(QUEUE_NAMES), connection=conn).work(burst=burst)
+    # with_scheduler: retries with back-off are scheduled jobs; some worker must move
+    # them back to their queue when due (RQ elects one per Redis).
+    Worker(list(queues) or list(QUEUE_NAMES), connection=conn).work(
+        burst=burst, with_scheduler=True
+    )
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Run one round and exit.")
+@with_appcontext
+def scheduler(once: bool) -> None:
+    """Enqueue periodic work: adaptive polling, recovery of lost jobs."""
+    from app import scheduler as periodic
+    from app.queue import connection, ping
+
+    if problem := ping(connection()):
+        raise click.ClickException(problem)
+    if once:
+        click.echo(periodic.tick())
+    else:
+        periodic.run_forever()
+
+
+@click.command("reindex")
+@click.option("--tenant", "client_key", help="Only this tenant (its clientKey).")
+@click.option("--repository", "repository_id", type=int, help="Only this repository id.")
+@with_appcontext
+def reindex(client_key: str | None, repository_id: int | None) -> None:
+    """Queue a re-index from the shell."""
+    from app.extensions import db
+    from app.jobs import request_index
+    from app.models import Repository, Tenant
+
+    query = db.select(Repository.id).join(Tenant, Repository.tenant_id == Tenant.id)
+    if client_key:
+        query = query.where(Tenant.client_key == client_key)
+    if repository_id is not None:
+        query = query.where(Repository.id == repository_id)
+    ids = db.session.execute(query.order_by(Repository.id)).scalars().all()
+    if not ids:
+        raise click.ClickException("no repository matches")
+    for rid in ids:
+        request_index(rid)
+    click.echo(f"queued {len(ids)} repositor{'y' if len(ids) == 1 else 'ies'}")
 
 
 @click.command("rotate-keys")
@@ -86,7 +129,7 @@ def dev(port: int, host: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (worker, rotate_keys, dev):
+    for command in (worker, scheduler, reindex, rotate_keys, dev):
         app.cli.add_command(command)
 
 

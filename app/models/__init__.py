@@ -2,7 +2,26 @@
 so uninstalling removes it all in one statement."""
 
 from app.models.base import TimestampMixin, utcnow
+from app.models.index import Branch, BranchKey, Commit, CommitKey, Tag
+from app.models.integration import DEFAULT_SETTINGS, Integration, IntegrationMode
 from app.models.replay import UsedToken
+from app.models.repository import Repository, RepositoryStatus
 from app.models.tenant import Tenant, TenantState
 
-__all__ = ["Tenant", "TenantState", "TimestampMixin", "UsedToken", "utcnow"]
+__all__ = [
+    "DEFAULT_SETTINGS",
+    "Branch",
+    "BranchKey",
+    "Commit",
+    "CommitKey",
+    "Integration",
+    "IntegrationMode",
+    "Repository",
+    "RepositoryStatus",
+    "Tag",
+    "Tenant",
+    "TenantState",
+    "TimestampMixin",
+    "UsedToken",
+    "utcnow",
+]

@@ -1,0 +1,115 @@
+"""``/api/v1/issues/{key}/...``: what an issue's Git panel and commits view show.
+
+Only users with Browse Projects and View Development Tools on the issue see anything,
+asked of Jira for the user in the token (cached briefly), and only repositories
+associated with the issue's project are searched.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import current_app, g, request
+
+from app.api import bp
+from app.cache import TTLCache
+from app.connect.auth import context_token_required
+from app.errors import Problem
+from app.extensions import db
+from app.http import ApiError, ApiNotFound
+from app.indexing.errors import GitError
+from app.indexing.gitcli import run_git
+from app.jira import permissions
+from app.models import CommitKey
+from app.store import development
+
+ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-[1-9][0-9]*$")
+SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+MAX_DIFF_BYTES = 512 * 1024
+
+
+def _issue_cache() -> TTLCache[Any]:
+    cache: TTLCache[Any] = current_app.extensions["permission_cache"]
+    return cache
+
+
+def authorize(key: str) -> dict[str, Any]:
+    """The issue (id, project) if the user may see its development data; else a Problem."""
+    key = key.upper()
+    if not ISSUE_KEY.match(key):
+        raise Problem(400, "invalid_issue_key", f"'{key}' is not a Jira issue key")
+    tenant = g.tenant
+    try:
+        issue = _issue_cache().get_or_set(
+            (tenant.id, "issue", key),
+            lambda: permissions.client_for(tenant).issue(key, fields="project"),
+        )
+        allowed = permissions.can_view_development(
+            tenant, g.account_id, issue_id=int(issue["id"])
+        )
+    except ApiNotFound as exc:
+        raise Problem(404, "issue_not_found", f"issue {key} does not exist or is hidden") from exc
+    except ApiError as exc:
+        raise Problem(502, "jira_unavailable", "Jira did not answer; try again shortly.") from exc
+    if not allowed:
+        raise Problem(403, "forbidden",
+                      "You need Browse Projects and View Development Tools on this project.")
+    return {"key": key, "id": issue["id"], "project": issue["fields"]["project"]["key"]}
+
+
+@bp.get("/issues/<key>/development")
+@context_token_required
+def issue_development(key: str) -> dict[str, Any]:
+    issue = authorize(key)
+    tenant_id = g.tenant.id
+    repositories = development.visible_repositories(
+        tenant_id, issue["project"], current_app.config["DATA_DIR"])
+    try:
+        commits, next_cursor = development.commits(
+            tenant_id, issue["key"], repositories, request.args.get("cursor"))
+    except ValueError as exc:
+        raise Problem(400, "invalid_cursor", str(exc)) from exc
+    shas: dict[int, list[str]] = {}
+    for row in db.session.execute(
+        db.select(CommitKey.repository_id, CommitKey.sha)
+        .where(CommitKey.tenant_id == tenant_id, CommitKey.issue_key == issue["key"])
+        .where(CommitKey.repository_id.in_([r.id for r in repositories]))
+        .order_by(CommitKey.committed_at)
+        .limit(development.CONTAINS_LIMIT * 10)
+    ):
+        shas.setdefault(row.repository_id, []).append(row.sha)
+    branches, tags = development.branches_and_tags(tenant_id, issue["key"], repositories, shas)
+    return {"issue": issue["key"], "commits": commits, "next": next_cursor,
+            "branches": branches, "pull_requests": [], "tags": tags}
+
+
+@bp.get("/issues/<key>/commits/<int:repository_id>/<sha>/diff")
+@context_token_required
+def commit_diff(key: str, repository_id: int, sha: str) -> dict[str, Any]:
+    """One file's diff of a commit of the issue (``?path=``), shown on demand."""
+    issue = authorize(key)
+    path = request.args.get("path", "")
+    if not SHA.match(sha) or not path or "\0" in path:
+        raise Problem(400, "invalid_request", "a full commit sha and ?path= are required")
+    repositories = {r.id: r for r in development.visible_repositories(
+        g.tenant.id, issue["project"], current_app.config["DATA_DIR"])}
+    linked = db.session.execute(
+        db.select(CommitKey.id).where(
+            CommitKey.tenant_id == g.tenant.id, CommitKey.issue_key == issue["key"],
+            CommitKey.repository_id == repository_id, CommitKey.sha == sha)
+    ).first()
+    if repository_id not in repositories or linked is None:
+        raise Problem(404, "not_found", "that commit is not linked to this issue")
+    mirror = repositories[repository_id].mirror
+    try:
+        parent = run_git(["rev-parse", "--verify", "--quiet", f"{sha}^1"], git_dir=mirror,
+                         check=False).stdout.decode().strip()
+        args = (["diff", "--no-color", "-M", parent, sha] if parent
+                else ["diff-tree", "-p", "--no-color", "--root", sha])
+        out = run_git([*args, "--", path], git_dir=mirror, timeout=30).stdout
+    except GitError as exc:
+        raise Problem(502, "diff_unavailable", exc.message) from exc
+    truncated = len(out) > MAX_DIFF_BYTES
+    return {"path": path, "diff": out[:MAX_DIFF_BYTES].decode("utf-8", "replace"),
+            "truncated": truncated}

@@ -1,0 +1,140 @@
+"""Integrations and their repositories (Jira administrators only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g
+
+from app import integrations
+from app.api import bp
+from app.api.common import json_body, require_admin, tenant_get
+from app.connect.auth import context_token_required
+from app.errors import Problem
+from app.extensions import db
+from app.jobs import request_index
+from app.models import Integration, Repository, RepositoryStatus, utcnow
+from app.queue import MANUAL, QueueUnavailable
+
+
+def queue_index(repository: Repository) -> str | None:
+    """Queue an index; if Redis is down the repository stays ``queued`` and the
+    scheduler's recovery picks it up, so nothing is lost. Returns the job id."""
+    try:
+        return request_index(repository.id, MANUAL)
+    except QueueUnavailable as exc:
+        current_app.logger.warning("api.queue_unavailable repository=%s", repository.id)
+        repository.warnings = [*(repository.warnings or []), {
+            "code": "queue_unavailable", "message": str(exc), "at": utcnow().isoformat()}]
+        db.session.commit()
+        return None
+
+
+@bp.post("/integrations")
+@context_token_required
+def create_integration() -> tuple[dict[str, Any], int]:
+    require_admin()
+    integration = integrations.create(g.tenant, json_body())
+    for repository in integration.repositories:
+        queue_index(repository)
+    return integrations.as_json(integration), 201
+
+
+@bp.get("/integrations")
+@context_token_required
+def list_integrations() -> dict[str, Any]:
+    require_admin()
+    rows = db.session.execute(
+        db.select(Integration).where(Integration.tenant_id == g.tenant.id).order_by(Integration.id)
+    ).scalars()
+    return {"integrations": [integrations.as_json(i) for i in rows]}
+
+
+@bp.get("/integrations/<int:integration_id>")
+@context_token_required
+def get_integration(integration_id: int) -> dict[str, Any]:
+    require_admin()
+    return integrations.as_json(tenant_get(Integration, integration_id))
+
+
+@bp.patch("/integrations/<int:integration_id>")
+@context_token_required
+def update_integration(integration_id: int) -> dict[str, Any]:
+    require_admin()
+    integration = tenant_get(Integration, integration_id)
+    body = json_body()
+    unknown = set(body) - {"display_name", "settings"}
+    if unknown:
+        raise Problem(400, "read_only", f"cannot change: {', '.join(sorted(unknown))}")
+    if "display_name" in body:
+        name = body["display_name"]
+        if not isinstance(name, str) or not name.strip() or len(name) > 255:
+            raise Problem(400, "invalid_display_name", "display_name must be a short string")
+        integration.display_name = name.strip()
+    integration.settings = integrations.validate_settings(body.get("settings"),
+                                                          integration.settings)
+    db.session.commit()
+    return integrations.as_json(integration)
+
+
+@bp.delete("/integrations/<int:integration_id>")
+@context_token_required
+def delete_integration(integration_id: int) -> tuple[str, int]:
+    require_admin()
+    integrations.remove(tenant_get(Integration, integration_id))
+    return "", 204
+
+
+@bp.get("/integrations/<int:integration_id>/repositories")
+@context_token_required
+def list_repositories(integration_id: int) -> dict[str, Any]:
+    require_admin()
+    integration = tenant_get(Integration, integration_id)
+    rows = sorted(integration.repositories, key=lambda r: r.name)
+    return {"repositories": [integrations.repository_json(r) for r in rows]}
+
+
+@bp.post("/integrations/<int:integration_id>/reindex")
+@context_token_required
+def reindex_integration(integration_id: int) -> tuple[dict[str, Any], int]:
+    require_admin()
+    integration = tenant_get(Integration, integration_id)
+    jobs = {}
+    for repository in integration.repositories:
+        if repository.status != RepositoryStatus.INDEXING.value:
+            repository.status = RepositoryStatus.QUEUED.value
+            repository.error = None
+    db.session.commit()
+    for repository in integration.repositories:
+        jobs[repository.id] = queue_index(repository)
+    return {"queued": [{"repository_id": k, "job_id": v} for k, v in jobs.items()]}, 202
+
+
+@bp.get("/repositories/<int:repository_id>")
+@context_token_required
+def get_repository(repository_id: int) -> dict[str, Any]:
+    require_admin()
+    return integrations.repository_json(tenant_get(Repository, repository_id))
+
+
+@bp.post("/repositories/<int:repository_id>/reindex")
+@context_token_required
+def reindex_repository(repository_id: int) -> tuple[dict[str, Any], int]:
+    require_admin()
+    repository = tenant_get(Repository, repository_id)
+    if repository.status != RepositoryStatus.INDEXING.value:
+        repository.status = RepositoryStatus.QUEUED.value
+        repository.error = None
+        db.session.commit()
+    return {"repository_id": repository.id, "job_id": queue_index(repository)}, 202
+
+
+@bp.delete("/repositories/<int:repository_id>")
+@context_token_required
+def delete_repository(repository_id: int) -> tuple[str, int]:
+    require_admin()
+    repository = tenant_get(Repository, repository_id)
+    integrations.remove_mirror(repository)
+    db.session.delete(repository)
+    db.session.commit()
+    return "", 204

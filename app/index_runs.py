@@ -1,0 +1,101 @@
+"""One indexing run of one repository: fetch, index, record what people see.
+
+Called by the job layer with a repository id. Knows nothing of Redis; the lock and
+retries live in ``app.jobs``. Permanent failures (bad credentials, not a repository,
+changed host key) put the repository in ``error`` with the reason; transient ones
+raise ``TransientIndexError`` so the job can be retried.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from flask import current_app
+
+from app import credentials
+from app.extensions import db
+from app.indexing.engine import Indexer
+from app.indexing.errors import GitError
+from app.indexing.mirror import Mirror
+from app.models import Integration, Repository, RepositoryStatus, utcnow
+from app.store.writer import DatabaseSink
+
+#: Adaptive polling: next check after a quarter of the time since the last change,
+#: between these bounds.
+POLL_MIN = timedelta(minutes=7.5)
+POLL_MAX = timedelta(hours=24)
+
+
+class TransientIndexError(Exception):
+    """The run failed in a way that may succeed later (host down, timeout)."""
+
+
+def next_poll(now: datetime, last_changed: datetime | None) -> datetime:
+    since = now - last_changed if last_changed else POLL_MIN
+    return now + min(max(since / 4, POLL_MIN), POLL_MAX)
+
+
+def mirror_for(repository: Repository) -> Mirror:
+    data_dir = Path(current_app.config["DATA_DIR"])
+    return Mirror(data_dir / str(repository.tenant_id) / f"{repository.id}.git")
+
+
+def git_credentials_for(integration: Integration):  # type: ignore[no-untyped-def]
+    return credentials.git_credentials(
+        integration.auth_type,
+        credentials.load(integration.credentials),
+        integration.known_hosts,
+        bool(integration.setting("ssl_verify")),
+    )
+
+
+def set_status(repository: Repository, status: RepositoryStatus, error: str | None = None) -> None:
+    repository.status = status.value
+    repository.error = error
+    db.session.commit()
+
+
+def run_index(repository_id: int) -> str:
+    """Index the repository; returns what happened (``indexed``, ``error``, ``skipped``)."""
+    repository = db.session.get(Repository, repository_id)
+    if repository is None:
+        return "skipped"
+    integration = repository.integration
+    if not integration.setting("enabled") or repository.status == RepositoryStatus.DISABLED:
+        return "skipped"
+    if not repository.clone_url:
+        return "skipped"  # webhook-mode repositories are built from payloads
+    repository.progress_done = repository.progress_total = 0
+    set_status(repository, RepositoryStatus.INDEXING)
+    sink = DatabaseSink(db.engine, repository.tenant_id, repository.id)
+    sink.log("fetching")
+    mirror = mirror_for(repository)
+    try:
+        report = mirror.fetch(
+            repository.clone_url,
+            git_credentials_for(integration),
+            allow_private=current_app.config["ALLOW_PRIVATE_HOSTS"],
+        )
+        if report.get("known_hosts") and not integration.known_hosts:
+            integration.known_hosts = report["known_hosts"]  # trust on first use
+        previous = dict(repository.refs or {})
+        result = Indexer(mirror, sink, previous_refs=previous).run()
+    except GitError as exc:
+        sink.log(f"failed: {exc.message}")
+        if exc.permanent:
+            set_status(repository, RepositoryStatus.ERROR, exc.message)
+            return "error"
+        raise TransientIndexError(exc.message) from exc
+    now = utcnow()
+    changed = result.refs != previous
+    repository.refs = result.refs
+    repository.default_branch = result.main_branch
+    repository.counts = {**sink.counts(), "pull_requests": 0}
+    repository.last_indexed_at = now
+    if changed or repository.last_changed_at is None:
+        repository.last_changed_at = now
+    repository.next_poll_at = next_poll(now, repository.last_changed_at)
+    set_status(repository, RepositoryStatus.INDEXED)
+    sink.log(f"indexed: {result.commits_added} new, {result.commits_removed} removed commits")
+    return "indexed"

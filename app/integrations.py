@@ -1,0 +1,215 @@
+"""Creating, changing and removing integrations, and how they look in the API.
+
+Creation checks the credentials against the host before anything is saved, so an
+admin learns at once that a URL, a password or a host key is wrong, each with its
+own message, instead of finding a failed background job later.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+from app import credentials
+from app.errors import Problem
+from app.extensions import db
+from app.hosts import BY_KIND
+from app.indexing import errors as git_errors
+from app.indexing.credentials import host_key_fingerprints
+from app.indexing.mirror import Mirror
+from app.models import DEFAULT_SETTINGS, Integration, Repository, RepositoryStatus, Tenant
+
+#: How each probe failure is answered: (status, code).
+PROBE_ERRORS: dict[type[git_errors.GitError], tuple[int, str]] = {
+    git_errors.AddressBlocked: (400, "address_blocked"),  # before its base class
+    git_errors.InvalidRepositoryUrl: (400, "invalid_url"),
+    git_errors.AuthenticationFailed: (422, "authentication_failed"),
+    git_errors.NotARepository: (422, "not_a_repository"),
+    git_errors.HostKeyMismatch: (422, "host_key_mismatch"),
+    git_errors.CertificateError: (422, "certificate_error"),
+    git_errors.RedirectRefused: (422, "redirect_refused"),
+    git_errors.HostUnreachable: (502, "host_unreachable"),
+    git_errors.GitTimeout: (504, "host_timeout"),
+}
+
+SETTING_TYPES: dict[str, tuple[type, ...]] = {
+    "enabled": (bool,),
+    "repositories": (str, list),
+    "custom_api_path": (str, type(None)),
+    "jmespath_filter": (str, type(None)),
+    "ssl_verify": (bool,),
+    "require_user_pat": (bool,),
+    "project_keys": (list, type(None)),
+    "indexing_triggers": (bool,),
+    "smart_commits": (bool,),
+}
+
+
+def validate_settings(settings: Any, current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Merge ``settings`` over ``current``; unknown names and wrong types are refused."""
+    if settings is None:
+        return dict(current or {})
+    if not isinstance(settings, dict):
+        raise Problem(400, "invalid_settings", "settings must be an object")
+    for name, value in settings.items():
+        if name not in SETTING_TYPES:
+            raise Problem(400, "invalid_settings", f"unknown setting '{name}'")
+        if not isinstance(value, SETTING_TYPES[name]):
+            raise Problem(400, "invalid_settings", f"setting '{name}' has the wrong type")
+    keys = settings.get("project_keys")
+    if keys is not None and not all(isinstance(k, str) and k for k in keys):
+        raise Problem(400, "invalid_settings", "project_keys must be a list of project keys")
+    if keys is not None:
+        settings = {**settings, "project_keys": sorted({k.upper() for k in keys})}
+    repos = settings.get("repositories")
+    if isinstance(repos, str) and repos != "all":
+        raise Problem(400, "invalid_settings", "repositories must be \"all\" or a list of names")
+    return {**(current or {}), **settings}
+
+
+def repository_name(url: str) -> str:
+    """A readable name from a clone URL: ``https://h/team/app.git`` -> ``team/app``."""
+    path = urlsplit(url).path if "://" in url else url.partition(":")[2]
+    path = path.strip("/")
+    if path.endswith(".git"):
+        path = path[:-4]
+    parts = [p for p in path.split("/") if p]
+    return "/".join(parts[-2:]) if parts else url
+
+
+def web_url(clone_url: str) -> str | None:
+    """The browsable page of well-known hosts (commit links are ``<web>/commit/<sha>``)."""
+    if "://" in clone_url:
+        parts = urlsplit(clone_url)
+        host, path = (parts.hostname or "").lower(), parts.path
+    else:  # scp-like git@host:path
+        host, _, path = clone_url.partition("@")[2].partition(":")
+        host = host.lower()
+    if host not in {"github.com", "gitlab.com", "bitbucket.org"}:
+        return None
+    path = path.strip("/")
+    return f"https://{host}/{path[:-4] if path.endswith('.git') else path}"
+
+
+def probe(url: str, auth_type: str, fields: dict[str, str], ssl_verify: bool) -> dict[str, Any]:
+    """Check the repository can be read with these credentials, or raise a Problem."""
+    creds = credentials.git_credentials(auth_type, fields, None, ssl_verify)
+    scratch = Path(tempfile.mkdtemp(prefix="gitbridge-probe-"))
+    try:
+        return Mirror(scratch / "probe.git").probe(
+            url, creds, allow_private=current_app.config["ALLOW_PRIVATE_HOSTS"]
+        )
+    except git_errors.GitError as exc:
+        status, code = next(
+            (v for k, v in PROBE_ERRORS.items() if isinstance(exc, k)), (502, "git_error")
+        )
+        raise Problem(status, code, exc.message) from exc
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def create(tenant: Tenant, body: dict[str, Any]) -> Integration:
+    """Create an integration from an API body (checked, saved, not yet queued)."""
+    kind = body.get("kind")
+    if kind not in BY_KIND:
+        raise Problem(400, "unknown_kind", f"kind must be one of: {', '.join(BY_KIND)}")
+    if kind != "git":
+        raise Problem(
+            400, "unsupported_kind",
+            f"connecting {BY_KIND[kind].name} is not available in this version yet; "
+            "connect its repositories one by one with kind \"git\" meanwhile",
+        )
+    url = body.get("url")
+    if not isinstance(url, str) or not url.strip():
+        raise Problem(400, "invalid_url", "url (the repository's clone URL) is required")
+    url = url.strip()
+    try:
+        auth_type, fields = credentials.parse_auth(body.get("auth"))
+    except credentials.AuthInvalid as exc:
+        raise Problem(400, "invalid_auth", str(exc)) from exc
+    if auth_type not in BY_KIND["git"].auth_types + ("pat",):
+        raise Problem(400, "invalid_auth", f"auth type '{auth_type}' does not apply to git")
+    settings = validate_settings(body.get("settings"))
+    display_name = body.get("display_name") or repository_name(url)
+    if not isinstance(display_name, str) or len(display_name) > 255:
+        raise Problem(400, "invalid_display_name", "display_name must be a short string")
+    report = probe(url, auth_type, fields, settings.get("ssl_verify", True))
+    integration = Integration(
+        tenant_id=tenant.id, kind=kind, display_name=display_name, url=url,
+        auth_type=auth_type, credentials=credentials.dump(fields),
+        known_hosts=report.get("known_hosts"), settings=settings,
+    )
+    db.session.add(integration)
+    db.session.flush()
+    db.session.add(Repository(
+        tenant_id=tenant.id, integration_id=integration.id, name=repository_name(url),
+        clone_url=url, web_url=web_url(url), default_branch=report.get("default_branch"),
+        status=RepositoryStatus.QUEUED.value,
+    ))
+    db.session.commit()
+    return integration
+
+
+def remove(integration: Integration) -> None:
+    """Disconnect: its repositories' mirrors and index go with it."""
+    for repository in integration.repositories:
+        remove_mirror(repository)
+    db.session.delete(integration)
+    db.session.commit()
+
+
+def remove_mirror(repository: Repository) -> None:
+    path = Path(current_app.config["DATA_DIR"]) / str(repository.tenant_id) / f"{repository.id}.git"
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def as_json(integration: Integration) -> dict[str, Any]:
+    fields = credentials.load(integration.credentials)
+    auth: dict[str, Any] = {"type": integration.auth_type}
+    if "username" in fields:
+        auth["username"] = fields["username"]
+    base = current_app.config["BASE_URL"]
+    return {
+        "id": integration.id,
+        "kind": integration.kind,
+        "display_name": integration.display_name,
+        "base_url": integration.base_url,
+        "url": integration.url,
+        "mode": integration.mode,
+        "status": integration.status,
+        "auth": auth,
+        "host_keys": host_key_fingerprints(integration.known_hosts)
+        if integration.known_hosts else [],
+        "webhook": {"url": f"{base}/webhooks/{integration.id}",
+                    "secret": integration.webhook_secret},
+        "settings": {**DEFAULT_SETTINGS, **(integration.settings or {})},
+        "repository_count": len(integration.repositories),
+        "created_at": integration.created_at.isoformat() if integration.created_at else None,
+    }
+
+
+def repository_json(repository: Repository) -> dict[str, Any]:
+    counts = {"commits": 0, "branches": 0, "pull_requests": 0, "tags": 0}
+    counts.update(repository.counts or {})
+    return {
+        "id": repository.id,
+        "integration_id": repository.integration_id,
+        "name": repository.name,
+        "clone_url": repository.clone_url,
+        "web_url": repository.web_url,
+        "default_branch": repository.default_branch,
+        "status": repository.status,
+        "progress": {"done": repository.progress_done, "total": repository.progress_total},
+        "last_indexed_at": repository.last_indexed_at.isoformat()
+        if repository.last_indexed_at else None,
+        "counts": counts,
+        "error": repository.error,
+        "warnings": repository.warnings or [],
+        "log": repository.index_log or [],
+        "project_keys": repository.project_keys,
+    }

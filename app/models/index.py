@@ -1,0 +1,116 @@
+"""The index: commits, branches and tags of each repository, and their issue keys.
+
+Built for the two hot paths: bulk writes while indexing (no per-row ORM objects; the
+writer uses Core inserts) and "everything for issue ABC-12, newest first" (the
+``commit_keys`` index is ordered the way the API pages through it).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Commit(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "commits"
+    __table_args__ = (UniqueConstraint("repository_id", "sha"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    repository_id: Mapped[int] = mapped_column(
+        ForeignKey("repositories.id", ondelete="CASCADE")
+    )
+    sha: Mapped[str] = mapped_column(String(64))
+    parents: Mapped[str] = mapped_column(String(1024), default="")
+    author_name: Mapped[str] = mapped_column(String(255))
+    author_email: Mapped[str] = mapped_column(String(255))
+    authored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    committer_name: Mapped[str] = mapped_column(String(255))
+    committer_email: Mapped[str] = mapped_column(String(255))
+    committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    message: Mapped[str] = mapped_column(Text)
+    #: ``[{path, change_type, old_path, added, removed}]``; counts filled by a second pass.
+    files: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    stats_done: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CommitKey(db.Model):  # type: ignore[name-defined]
+    """One issue key mentioned by one commit, denormalised for the issue query."""
+
+    __tablename__ = "commit_keys"
+    __table_args__ = (
+        Index("ix_commit_keys_lookup", "tenant_id", "issue_key", "committed_at", "sha"),
+        UniqueConstraint("repository_id", "sha", "issue_key"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    repository_id: Mapped[int] = mapped_column(
+        ForeignKey("repositories.id", ondelete="CASCADE")
+    )
+    issue_key: Mapped[str] = mapped_column(String(64))
+    sha: Mapped[str] = mapped_column(String(64))
+    committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Branch(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "branches"
+    __table_args__ = (UniqueConstraint("repository_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    repository_id: Mapped[int] = mapped_column(
+        ForeignKey("repositories.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(512))
+    sha: Mapped[str] = mapped_column(String(64))
+    ahead: Mapped[int | None] = mapped_column(Integer)
+    behind: Mapped[int | None] = mapped_column(Integer)
+    is_main: Mapped[bool] = mapped_column(Boolean, default=False)
+    issue_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class BranchKey(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "branch_keys"
+    __table_args__ = (Index("ix_branch_keys_lookup", "tenant_id", "issue_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    branch_id: Mapped[int] = mapped_column(
+        ForeignKey("branches.id", ondelete="CASCADE"), index=True
+    )
+    issue_key: Mapped[str] = mapped_column(String(64))
+
+
+class Tag(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("repository_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    repository_id: Mapped[int] = mapped_column(
+        ForeignKey("repositories.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(512))
+    sha: Mapped[str] = mapped_column(String(64))
+    annotation: Mapped[str | None] = mapped_column(Text)
+    tagger_name: Mapped[str | None] = mapped_column(String(255))
+    tagged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

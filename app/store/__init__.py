@@ -1,0 +1,1 @@
+"""Reading and writing the index in the database."""

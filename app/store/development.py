@@ -1,0 +1,195 @@
+"""Read side of the index: what an issue's Git panel shows.
+
+Commits come from ``commit_keys`` in index order (newest first, keyset pagination),
+so an issue with thousands of commits costs the same per page as one with ten.
+Branches come from branch names; tags (and branches holding the issue's unmerged
+commits) are asked of the repository's mirror, where git answers containment
+questions from its commit graph.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.indexing.errors import GitError
+from app.indexing.gitcli import run_git
+from app.models import Branch, BranchKey, Commit, CommitKey, Integration, Repository, Tag
+from app.weblinks import link
+
+PAGE_SIZE = 1000
+#: Commits per repository used for containment questions (tags, unmerged branches).
+CONTAINS_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class VisibleRepository:
+    id: int
+    name: str
+    web_url: str | None
+    default_branch: str | None
+    mirror: Path
+
+
+def visible_repositories(tenant_id: int, project_key: str, data_dir: str) -> list[VisibleRepository]:
+    """Repositories whose integration is enabled and associated with the project."""
+    rows = db.session.execute(
+        sa.select(Repository, Integration.settings)
+        .join(Integration, Repository.integration_id == Integration.id)
+        .where(Repository.tenant_id == tenant_id, Integration.tenant_id == tenant_id)
+        .where(Repository.status != "disabled")
+    ).all()
+    visible = []
+    for repository, settings in rows:
+        settings = settings or {}
+        if not settings.get("enabled", True):
+            continue
+        keys = repository.project_keys if repository.project_keys is not None else settings.get(
+            "project_keys")
+        if keys is not None and project_key not in keys:
+            continue
+        visible.append(VisibleRepository(
+            repository.id, repository.name, repository.web_url, repository.default_branch,
+            Path(data_dir) / str(tenant_id) / f"{repository.id}.git"))
+    return visible
+
+
+def encode_cursor(committed_at: datetime, sha: str, repository_id: int) -> str:
+    raw = json.dumps([committed_at.astimezone(UTC).isoformat(), sha, repository_id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, sha, repository_id = json.loads(raw)
+        return datetime.fromisoformat(at), str(sha), int(repository_id)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("invalid cursor") from exc
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def commits(tenant_id: int, issue_key: str, repositories: list[VisibleRepository],
+            cursor: str | None = None, limit: int = PAGE_SIZE
+            ) -> tuple[list[dict[str, Any]], str | None]:
+    if not repositories:
+        return [], None
+    by_id = {r.id: r for r in repositories}
+    order = (CommitKey.committed_at.desc(), CommitKey.sha.desc(), CommitKey.repository_id.desc())
+    query = (
+        sa.select(Commit, CommitKey.committed_at)
+        .join(CommitKey, sa.and_(CommitKey.repository_id == Commit.repository_id,
+                                 CommitKey.sha == Commit.sha))
+        .where(CommitKey.tenant_id == tenant_id, CommitKey.issue_key == issue_key)
+        .where(CommitKey.repository_id.in_(list(by_id)))
+        .order_by(*order)
+        .limit(limit + 1)
+    )
+    if cursor:
+        at, sha, repository_id = decode_cursor(cursor)
+        query = query.where(sa.tuple_(CommitKey.committed_at, CommitKey.sha, CommitKey.repository_id)
+                            < sa.tuple_(at, sha, repository_id))
+    rows = db.session.execute(query).all()
+    page = rows[:limit]
+    items = [commit_json(row.Commit, by_id[row.Commit.repository_id]) for row in page]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1].Commit
+        next_cursor = encode_cursor(_aware(page[-1].committed_at), last.sha, last.repository_id)
+    return items, next_cursor
+
+
+def commit_json(c: Commit, repository: VisibleRepository) -> dict[str, Any]:
+    parents = c.parents.split() if c.parents else []
+    return {
+        "sha": c.sha,
+        "short_sha": c.sha[:7],
+        "repository": {"id": repository.id, "name": repository.name},
+        "author": {"name": c.author_name, "email": c.author_email},
+        "committer": {"name": c.committer_name, "email": c.committer_email},
+        "date": _aware(c.authored_at).isoformat(),
+        "committed_at": _aware(c.committed_at).isoformat(),
+        "message": c.message,
+        "url": link(repository.web_url, "commit", sha=c.sha),
+        "parents": parents,
+        "is_merge": len(parents) > 1,
+        "files": c.files or [],
+        "stats_complete": c.stats_done,
+    }
+
+
+def _contains(repository: VisibleRepository, prefix: str, shas: list[str],
+              extra: tuple[str, ...] = ()) -> list[str]:
+    """Refs under ``prefix`` containing any of ``shas`` (git answers the union)."""
+    if not shas or not repository.mirror.exists():
+        return []
+    args = ["for-each-ref", "--format=%(refname)", *extra,
+            *(f"--contains={s}" for s in shas[:CONTAINS_LIMIT]), prefix]
+    try:
+        out = run_git(args, git_dir=repository.mirror, timeout=30).stdout.decode("utf-8", "replace")
+    except GitError:
+        return []
+    return [line[len(prefix):] for line in out.splitlines() if line.startswith(prefix)]
+
+
+def branches_and_tags(tenant_id: int, issue_key: str, repositories: list[VisibleRepository],
+                      commit_shas: dict[int, list[str]]) -> tuple[list[dict[str, Any]],
+                                                                  list[dict[str, Any]]]:
+    by_id = {r.id: r for r in repositories}
+    wanted: dict[int, set[str]] = {}
+    for repository_id, name in db.session.execute(
+        sa.select(Branch.repository_id, Branch.name)
+        .join(BranchKey, BranchKey.branch_id == Branch.id)
+        .where(BranchKey.tenant_id == tenant_id, BranchKey.issue_key == issue_key)
+        .where(Branch.repository_id.in_(list(by_id)))
+    ):
+        wanted.setdefault(repository_id, set()).add(name)
+    tags: list[dict[str, Any]] = []
+    for repository_id, shas in commit_shas.items():
+        repository = by_id[repository_id]
+        main = repository.default_branch
+        extra = (f"--no-merged=refs/heads/{main}",) if main else ()
+        unmerged = [b for b in _contains(repository, "refs/heads/", shas, extra) if b != main]
+        wanted.setdefault(repository_id, set()).update(unmerged)
+        tag_names = _contains(repository, "refs/tags/", shas)
+        if tag_names:
+            for tag in db.session.execute(
+                sa.select(Tag).where(Tag.repository_id == repository_id, Tag.name.in_(tag_names))
+                .order_by(Tag.name)
+            ).scalars():
+                tags.append({"name": tag.name, "sha": tag.sha, "annotation": tag.annotation,
+                             "repository": {"id": repository.id, "name": repository.name},
+                             "url": link(repository.web_url, "tag", name=tag.name)})
+    branches = []
+    for repository_id, names in wanted.items():
+        if not names:
+            continue
+        repository = by_id[repository_id]
+        rows = db.session.execute(
+            sa.select(Branch).where(Branch.repository_id == repository_id,
+                                    Branch.name.in_(sorted(names))).order_by(Branch.name)
+        ).scalars()
+        for branch in rows:
+            last = db.session.execute(
+                sa.select(Commit).where(Commit.repository_id == repository_id,
+                                        Commit.sha == branch.sha)
+            ).scalar_one_or_none()
+            branches.append({
+                "name": branch.name,
+                "repository": {"id": repository.id, "name": repository.name},
+                "url": link(repository.web_url, "branch", name=branch.name),
+                "ahead": branch.ahead,
+                "behind": branch.behind,
+                "last_commit": commit_json(last, repository) if last else {"sha": branch.sha},
+            })
+    return branches, tags
