@@ -101,7 +101,8 @@ def rotate_keys() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @with_appcontext
 def dev(port: int, host: str) -> None:
-    """Migrate the embedded database, start a worker and the web app, print the descriptor URL."""
+    """Migrate the embedded database, start a worker, the scheduler and the web app, and
+    print the descriptor URL."""
     from flask_migrate import upgrade
     from werkzeug.serving import run_simple
 
@@ -115,17 +116,23 @@ def dev(port: int, host: str) -> None:
         app.config["BASE_URL"] = f"http://localhost:{port}"
         env["GITBRIDGE_BASE_URL"] = app.config["BASE_URL"]
     upgrade(directory=app.extensions["migrate"].directory)
-    worker_process = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env)
+    children = [
+        subprocess.Popen([sys.executable, "-m", "app.cli", name], env=env)
+        for name in ("worker", "scheduler")
+    ]
     click.echo(f"Database: {app.config['SQLALCHEMY_DATABASE_URI']}")
-    click.echo(f"Worker:   pid {worker_process.pid} on {app.config['REDIS_URL']}")
+    click.echo(f"Worker:   pid {children[0].pid} on {app.config['REDIS_URL']}")
+    click.echo(f"Scheduler: pid {children[1].pid}")
     click.echo(f"Descriptor URL: {app.config['BASE_URL']}/atlassian-connect.json")
     # SIGTERM must unwind through ``finally`` so the worker child is stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         run_simple(host, port, app, use_reloader=False, threaded=True)
     finally:
-        worker_process.send_signal(signal.SIGTERM)
-        worker_process.wait(timeout=30)
+        for child in children:
+            child.send_signal(signal.SIGTERM)
+        for child in children:
+            child.wait(timeout=30)
 
 
 def init_app(app: Flask) -> None:

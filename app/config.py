@@ -121,6 +121,8 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         if allow_private is not None
         else not production,
         "DATA_DIR": env.get("GITBRIDGE_DATA_DIR") or str(instance / "repos"),
+        # Seconds a dead worker's repository lock outlives it (heartbeat every third).
+        "INDEX_LOCK_TTL": float(env.get("GITBRIDGE_INDEX_LOCK_TTL") or 30),
         # Connect tokens: seconds of clock skew tolerated on exp/iat.
         "JWT_LEEWAY": 30,
         # Jira permission answers are cached this many seconds per user and scope.

@@ -59,14 +59,19 @@ def git_credentials(
 ) -> GitCredentials:
     """What ``git`` needs to clone with these credentials."""
     if auth_type == "basic":
-        return GitCredentials(username=fields["username"], password=fields["password"],
-                              ssl_verify=ssl_verify)
+        return GitCredentials(
+            username=fields["username"], password=fields["password"], ssl_verify=ssl_verify
+        )
     if auth_type in ("pat", "oauth"):
         secret = fields.get("token") or fields.get("access_token")
-        return GitCredentials(username=fields.get("username") or "git", password=secret,
-                              ssl_verify=ssl_verify)
+        return GitCredentials(
+            username=fields.get("username") or "git", password=secret, ssl_verify=ssl_verify
+        )
     if auth_type == "ssh":
-        return GitCredentials(ssh_private_key=fields["private_key"],
-                              ssh_passphrase=fields.get("passphrase"), known_hosts=known_hosts,
-                              ssl_verify=ssl_verify)
+        return GitCredentials(
+            ssh_private_key=fields["private_key"],
+            ssh_passphrase=fields.get("passphrase"),
+            known_hosts=known_hosts,
+            ssl_verify=ssl_verify,
+        )
     return GitCredentials(known_hosts=known_hosts, ssl_verify=ssl_verify)

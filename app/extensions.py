@@ -1,9 +1,9 @@
 """Extension objects, created unbound and initialised by the factory."""
 
-from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
 from typing import Any
 
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase

@@ -15,10 +15,11 @@ from flask import current_app
 
 from app import credentials
 from app.extensions import db
+from app.indexing.credentials import GitCredentials
 from app.indexing.engine import Indexer
 from app.indexing.errors import GitError
 from app.indexing.mirror import Mirror
-from app.models import Integration, Repository, RepositoryStatus, utcnow
+from app.models import Integration, Repository, RepositoryStatus, as_utc, utcnow
 from app.store.writer import DatabaseSink
 
 #: Adaptive polling: next check after a quarter of the time since the last change,
@@ -32,7 +33,7 @@ class TransientIndexError(Exception):
 
 
 def next_poll(now: datetime, last_changed: datetime | None) -> datetime:
-    since = now - last_changed if last_changed else POLL_MIN
+    since = now - as_utc(last_changed) if last_changed else POLL_MIN
     return now + min(max(since / 4, POLL_MIN), POLL_MAX)
 
 
@@ -41,7 +42,7 @@ def mirror_for(repository: Repository) -> Mirror:
     return Mirror(data_dir / str(repository.tenant_id) / f"{repository.id}.git")
 
 
-def git_credentials_for(integration: Integration):  # type: ignore[no-untyped-def]
+def git_credentials_for(integration: Integration) -> GitCredentials:
     return credentials.git_credentials(
         integration.auth_type,
         credentials.load(integration.credentials),

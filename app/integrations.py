@@ -68,7 +68,7 @@ def validate_settings(settings: Any, current: dict[str, Any] | None = None) -> d
         settings = {**settings, "project_keys": sorted({k.upper() for k in keys})}
     repos = settings.get("repositories")
     if isinstance(repos, str) and repos != "all":
-        raise Problem(400, "invalid_settings", "repositories must be \"all\" or a list of names")
+        raise Problem(400, "invalid_settings", 'repositories must be "all" or a list of names')
     return {**(current or {}), **settings}
 
 
@@ -120,9 +120,10 @@ def create(tenant: Tenant, body: dict[str, Any]) -> Integration:
         raise Problem(400, "unknown_kind", f"kind must be one of: {', '.join(BY_KIND)}")
     if kind != "git":
         raise Problem(
-            400, "unsupported_kind",
+            400,
+            "unsupported_kind",
             f"connecting {BY_KIND[kind].name} is not available in this version yet; "
-            "connect its repositories one by one with kind \"git\" meanwhile",
+            'connect its repositories one by one with kind "git" meanwhile',
         )
     url = body.get("url")
     if not isinstance(url, str) or not url.strip():
@@ -140,17 +141,28 @@ def create(tenant: Tenant, body: dict[str, Any]) -> Integration:
         raise Problem(400, "invalid_display_name", "display_name must be a short string")
     report = probe(url, auth_type, fields, settings.get("ssl_verify", True))
     integration = Integration(
-        tenant_id=tenant.id, kind=kind, display_name=display_name, url=url,
-        auth_type=auth_type, credentials=credentials.dump(fields),
-        known_hosts=report.get("known_hosts"), settings=settings,
+        tenant_id=tenant.id,
+        kind=kind,
+        display_name=display_name,
+        url=url,
+        auth_type=auth_type,
+        credentials=credentials.dump(fields),
+        known_hosts=report.get("known_hosts"),
+        settings=settings,
     )
     db.session.add(integration)
     db.session.flush()
-    db.session.add(Repository(
-        tenant_id=tenant.id, integration_id=integration.id, name=repository_name(url),
-        clone_url=url, web_url=web_url(url), default_branch=report.get("default_branch"),
-        status=RepositoryStatus.QUEUED.value,
-    ))
+    db.session.add(
+        Repository(
+            tenant_id=tenant.id,
+            integration_id=integration.id,
+            name=repository_name(url),
+            clone_url=url,
+            web_url=web_url(url),
+            default_branch=report.get("default_branch"),
+            status=RepositoryStatus.QUEUED.value,
+        )
+    )
     db.session.commit()
     return integration
 
@@ -184,9 +196,12 @@ def as_json(integration: Integration) -> dict[str, Any]:
         "status": integration.status,
         "auth": auth,
         "host_keys": host_key_fingerprints(integration.known_hosts)
-        if integration.known_hosts else [],
-        "webhook": {"url": f"{base}/webhooks/{integration.id}",
-                    "secret": integration.webhook_secret},
+        if integration.known_hosts
+        else [],
+        "webhook": {
+            "url": f"{base}/webhooks/{integration.id}",
+            "secret": integration.webhook_secret,
+        },
         "settings": {**DEFAULT_SETTINGS, **(integration.settings or {})},
         "repository_count": len(integration.repositories),
         "created_at": integration.created_at.isoformat() if integration.created_at else None,
@@ -206,7 +221,8 @@ def repository_json(repository: Repository) -> dict[str, Any]:
         "status": repository.status,
         "progress": {"done": repository.progress_done, "total": repository.progress_total},
         "last_indexed_at": repository.last_indexed_at.isoformat()
-        if repository.last_indexed_at else None,
+        if repository.last_indexed_at
+        else None,
         "counts": counts,
         "error": repository.error,
         "warnings": repository.warnings or [],

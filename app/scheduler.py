@@ -62,8 +62,11 @@ def run_forever() -> None:
         try:
             result = tick()
             if result["polled"] or result["recovered"]:
-                current_app.logger.info("scheduler.tick polled=%d recovered=%d",
-                                        len(result["polled"]), len(result["recovered"]))
+                current_app.logger.info(
+                    "scheduler.tick polled=%d recovered=%d",
+                    len(result["polled"]),
+                    len(result["recovered"]),
+                )
         except Exception:  # keep scheduling through a database or Redis outage
             current_app.logger.exception("scheduler.tick failed")
             db.session.remove()

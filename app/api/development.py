@@ -45,16 +45,15 @@ def authorize(key: str) -> dict[str, Any]:
             (tenant.id, "issue", key),
             lambda: permissions.client_for(tenant).issue(key, fields="project"),
         )
-        allowed = permissions.can_view_development(
-            tenant, g.account_id, issue_id=int(issue["id"])
-        )
+        allowed = permissions.can_view_development(tenant, g.account_id, issue_id=int(issue["id"]))
     except ApiNotFound as exc:
         raise Problem(404, "issue_not_found", f"issue {key} does not exist or is hidden") from exc
     except ApiError as exc:
         raise Problem(502, "jira_unavailable", "Jira did not answer; try again shortly.") from exc
     if not allowed:
-        raise Problem(403, "forbidden",
-                      "You need Browse Projects and View Development Tools on this project.")
+        raise Problem(
+            403, "forbidden", "You need Browse Projects and View Development Tools on this project."
+        )
     return {"key": key, "id": issue["id"], "project": issue["fields"]["project"]["key"]}
 
 
@@ -64,10 +63,12 @@ def issue_development(key: str) -> dict[str, Any]:
     issue = authorize(key)
     tenant_id = g.tenant.id
     repositories = development.visible_repositories(
-        tenant_id, issue["project"], current_app.config["DATA_DIR"])
+        tenant_id, issue["project"], current_app.config["DATA_DIR"]
+    )
     try:
         commits, next_cursor = development.commits(
-            tenant_id, issue["key"], repositories, request.args.get("cursor"))
+            tenant_id, issue["key"], repositories, request.args.get("cursor")
+        )
     except ValueError as exc:
         raise Problem(400, "invalid_cursor", str(exc)) from exc
     shas: dict[int, list[str]] = {}
@@ -80,8 +81,14 @@ def issue_development(key: str) -> dict[str, Any]:
     ):
         shas.setdefault(row.repository_id, []).append(row.sha)
     branches, tags = development.branches_and_tags(tenant_id, issue["key"], repositories, shas)
-    return {"issue": issue["key"], "commits": commits, "next": next_cursor,
-            "branches": branches, "pull_requests": [], "tags": tags}
+    return {
+        "issue": issue["key"],
+        "commits": commits,
+        "next": next_cursor,
+        "branches": branches,
+        "pull_requests": [],
+        "tags": tags,
+    }
 
 
 @bp.get("/issues/<key>/commits/<int:repository_id>/<sha>/diff")
@@ -92,24 +99,40 @@ def commit_diff(key: str, repository_id: int, sha: str) -> dict[str, Any]:
     path = request.args.get("path", "")
     if not SHA.match(sha) or not path or "\0" in path:
         raise Problem(400, "invalid_request", "a full commit sha and ?path= are required")
-    repositories = {r.id: r for r in development.visible_repositories(
-        g.tenant.id, issue["project"], current_app.config["DATA_DIR"])}
+    repositories = {
+        r.id: r
+        for r in development.visible_repositories(
+            g.tenant.id, issue["project"], current_app.config["DATA_DIR"]
+        )
+    }
     linked = db.session.execute(
         db.select(CommitKey.id).where(
-            CommitKey.tenant_id == g.tenant.id, CommitKey.issue_key == issue["key"],
-            CommitKey.repository_id == repository_id, CommitKey.sha == sha)
+            CommitKey.tenant_id == g.tenant.id,
+            CommitKey.issue_key == issue["key"],
+            CommitKey.repository_id == repository_id,
+            CommitKey.sha == sha,
+        )
     ).first()
     if repository_id not in repositories or linked is None:
         raise Problem(404, "not_found", "that commit is not linked to this issue")
     mirror = repositories[repository_id].mirror
     try:
-        parent = run_git(["rev-parse", "--verify", "--quiet", f"{sha}^1"], git_dir=mirror,
-                         check=False).stdout.decode().strip()
-        args = (["diff", "--no-color", "-M", parent, sha] if parent
-                else ["diff-tree", "-p", "--no-color", "--root", sha])
+        parent = (
+            run_git(["rev-parse", "--verify", "--quiet", f"{sha}^1"], git_dir=mirror, check=False)
+            .stdout.decode()
+            .strip()
+        )
+        args = (
+            ["diff", "--no-color", "-M", parent, sha]
+            if parent
+            else ["diff-tree", "-p", "--no-color", "--root", sha]
+        )
         out = run_git([*args, "--", path], git_dir=mirror, timeout=30).stdout
     except GitError as exc:
         raise Problem(502, "diff_unavailable", exc.message) from exc
     truncated = len(out) > MAX_DIFF_BYTES
-    return {"path": path, "diff": out[:MAX_DIFF_BYTES].decode("utf-8", "replace"),
-            "truncated": truncated}
+    return {
+        "path": path,
+        "diff": out[:MAX_DIFF_BYTES].decode("utf-8", "replace"),
+        "truncated": truncated,
+    }

@@ -24,8 +24,10 @@ def queue_index(repository: Repository) -> str | None:
         return request_index(repository.id, MANUAL)
     except QueueUnavailable as exc:
         current_app.logger.warning("api.queue_unavailable repository=%s", repository.id)
-        repository.warnings = [*(repository.warnings or []), {
-            "code": "queue_unavailable", "message": str(exc), "at": utcnow().isoformat()}]
+        repository.warnings = [
+            *(repository.warnings or []),
+            {"code": "queue_unavailable", "message": str(exc), "at": utcnow().isoformat()},
+        ]
         db.session.commit()
         return None
 
@@ -71,8 +73,9 @@ def update_integration(integration_id: int) -> dict[str, Any]:
         if not isinstance(name, str) or not name.strip() or len(name) > 255:
             raise Problem(400, "invalid_display_name", "display_name must be a short string")
         integration.display_name = name.strip()
-    integration.settings = integrations.validate_settings(body.get("settings"),
-                                                          integration.settings)
+    integration.settings = integrations.validate_settings(
+        body.get("settings"), integration.settings
+    )
     db.session.commit()
     return integrations.as_json(integration)
 

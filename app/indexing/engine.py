@@ -36,8 +36,8 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol, TypeVar
 
 from app.indexing import log as gitlog
@@ -115,9 +115,9 @@ class Indexer:
     def run(self) -> IndexResult:
         """Index, report to the sink and return the refs to store for next time."""
         started = time.monotonic()
-        refs = self.mirror.refs()
+        records = self._ref_records()  # one consistent snapshot of all refs
+        refs = {name: rec["sha"] or "" for name, rec in records.items()}
         main = self.mirror.default_branch()
-        records = self._ref_records()
         peeled = {name: rec["commit"] for name, rec in records.items() if rec["commit"]}
         tips = sorted(set(peeled.values()))
         self.sink.log(

@@ -13,6 +13,8 @@ parsing git's stderr themselves:
   will fail again in exactly the same way, so they are permanent; a host that
   does not answer or a timeout may well work on the next attempt.
 * ``exc.detail`` keeps the (scrubbed, shortened) stderr for the indexing log.
+
+:func:`classify_error` maps git's stderr (always in the C locale) to a class.
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ __all__ = [
     "InvalidRepositoryUrl",
     "NotARepository",
     "RedirectRefused",
+    "classify_error",
     "redact",
 ]
 
+_FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/=]{43}")
 _URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
 _MAX_DETAIL = 2000
 
@@ -144,3 +148,94 @@ class GitTimeout(GitError):
 
     permanent = False
     default_message = "The git command took too long and was stopped."
+
+
+# -- mapping git's stderr (LC_ALL=C) to these classes ---------------------------
+
+_PATTERNS: list[tuple[type[GitError], tuple[str, ...], str]] = [
+    (
+        HostKeyMismatch,
+        ("REMOTE HOST IDENTIFICATION HAS CHANGED",),
+        "The SSH host key of the server has changed since it was pinned. If the key was "
+        "changed on purpose, update the integration's known hosts; otherwise the connection "
+        "may be intercepted.",
+    ),
+    (
+        HostKeyMismatch,
+        ("Host key verification failed", "host key is known for", "No matching host key"),
+        "The SSH server's host key is not among the pinned known hosts for this integration.",
+    ),
+    (
+        AuthenticationFailed,
+        ("Permission denied (publickey", "Permission denied, please try again",
+         "Too many authentication failures"),
+        "The SSH server rejected the key. Check that the public key is added as a deploy "
+        "key or to a user with access to the repository.",
+    ),
+    (
+        AuthenticationFailed,
+        ("incorrect passphrase", "Load key", "invalid format", "bad passphrase"),
+        "The SSH private key could not be loaded (wrong passphrase or not a private key).",
+    ),
+    (
+        AuthenticationFailed,
+        ("Authentication failed for", "could not read Username", "could not read Password",
+         "terminal prompts disabled", "returned error: 401", "returned error: 403",
+         "HTTP Basic: Access denied", "Invalid username or password"),
+        "The server rejected the credentials (or requires credentials and none were given).",
+    ),
+    (
+        CertificateError,
+        ("SSL certificate problem", "server certificate verification failed",
+         "certificate verify failed", "SSL: no alternative certificate subject name"),
+        CertificateError.default_message,
+    ),
+    (
+        RedirectRefused,
+        ("returned error: 301", "returned error: 302", "returned error: 303",
+         "returned error: 307", "returned error: 308"),
+        RedirectRefused.default_message,
+    ),
+    (
+        NotARepository,
+        ("not found", "does not appear to be a git repository", "not a git repository",
+         "is this a git repository", "returned error: 404", "could not be found"),
+        "No git repository was found at this URL. Check the path (for example "
+        "https://host/group/project.git); hosts also answer like this when the "
+        "credentials cannot see a private repository.",
+    ),
+    (
+        HostUnreachable,
+        ("Could not resolve host", "Could not resolve hostname", "Connection refused",
+         "Failed to connect to", "Connection timed out", "Operation timed out",
+         "No route to host", "Network is unreachable", "Connection reset",
+         "Connection closed by", "kex_exchange_identification", "timed out",
+         "Empty reply from server", "returned error: 5", "Recv failure", "Operation too slow",
+         "early EOF", "the remote end hung up unexpectedly", "Temporary failure in name"),
+        "The repository host could not be reached (DNS failure, connection refused, "
+        "network problem or server error). This will be retried.",
+    ),
+]
+
+
+def classify_error(
+    stderr: str, returncode: int, *, what: str = "git", secrets: Iterable[str | None] = ()
+) -> GitError:
+    """Turn a failed git run into the most specific :class:`GitError`.
+
+    Patterns are checked in order, most specific first: ssh prints "Host key
+    verification failed" *and* "Could not read from remote repository", and
+    the former is the one the admin must act on.
+    """
+    clean = redact(stderr, secrets)
+    for cls, needles, message in _PATTERNS:
+        for needle in needles:
+            if needle in clean:
+                if cls is RedirectRefused:
+                    code = clean.split("returned error: ", 1)[1][:3]
+                    message = f"{message} (The server answered with HTTP {code}.)"
+                elif cls is HostKeyMismatch and (fp := _FINGERPRINT.search(clean)):
+                    message = f"{message} The server presented the key {fp.group(0)}."
+                return cls(message, detail=clean)
+    last = next((ln for ln in reversed(clean.strip().splitlines()) if ln.strip()), "")
+    return GitError(f"{what} failed (exit code {returncode}): {last[:300]}", detail=clean)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import uuid
 
 from rq import Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
 
 from app.queue import MANUAL, QUEUE_NAMES, SCHEDULED, WEBHOOK, connection, enqueue
 
@@ -42,9 +44,11 @@ def request_index(repository_id: int, queue_name: str = MANUAL) -> str:
     conn = connection()
     current = conn.get(pending_key(repository_id))
     if current:
-        queued_in, _, job_id = current.decode().partition("|")
+        text = current.decode() if isinstance(current, bytes) else str(current)
+        queued_in, _, job_id = text.partition("|")
         if PRIORITY.get(queued_in, 9) <= PRIORITY[queue_name]:
             return job_id
+        _cancel(job_id)
     job_id = f"index-{repository_id}-{uuid.uuid4().hex[:12]}"
     conn.set(pending_key(repository_id), f"{queue_name}|{job_id}", ex=JOB_TIMEOUT)
     from app.jobs.indexing import index_repository
@@ -61,6 +65,14 @@ def request_index(repository_id: int, queue_name: str = MANUAL) -> str:
         description=f"index repository {repository_id}",
     )
     return job_id
+
+
+def _cancel(job_id: str) -> None:
+    """Take a superseded job out of its queue (it has not started: it was pending)."""
+    try:
+        Job.fetch(job_id, connection=connection()).cancel()
+    except NoSuchJobError:
+        pass
 
 
 def claim(repository_id: int, job_id: str) -> bool:

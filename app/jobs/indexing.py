@@ -18,8 +18,9 @@ def index_repository(repository_id: int) -> str:
     job = get_current_job()
     if job is not None and not claim(repository_id, job.id):
         return "merged"
-    lock = HeartbeatLock(connection(), lock_key(repository_id),
-                         ttl=current_app.config.get("INDEX_LOCK_TTL", 30))
+    lock = HeartbeatLock(
+        connection(), lock_key(repository_id), ttl=current_app.config["INDEX_LOCK_TTL"]
+    )
     lock.acquire(wait=JOB_TIMEOUT)
     try:
         return index_runs.run_index(repository_id)

@@ -1,7 +1,7 @@
 """Data model. Everything a tenant owns hangs off ``Tenant`` with ON DELETE CASCADE,
 so uninstalling removes it all in one statement."""
 
-from app.models.base import TimestampMixin, utcnow
+from app.models.base import TimestampMixin, as_utc, utcnow
 from app.models.index import Branch, BranchKey, Commit, CommitKey, Tag
 from app.models.integration import DEFAULT_SETTINGS, Integration, IntegrationMode
 from app.models.replay import UsedToken
@@ -23,5 +23,6 @@ __all__ = [
     "TenantState",
     "TimestampMixin",
     "UsedToken",
+    "as_utc",
     "utcnow",
 ]

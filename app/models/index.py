@@ -35,9 +35,7 @@ class Commit(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
-    repository_id: Mapped[int] = mapped_column(
-        ForeignKey("repositories.id", ondelete="CASCADE")
-    )
+    repository_id: Mapped[int] = mapped_column(ForeignKey("repositories.id", ondelete="CASCADE"))
     sha: Mapped[str] = mapped_column(String(64))
     parents: Mapped[str] = mapped_column(String(1024), default="")
     author_name: Mapped[str] = mapped_column(String(255))
@@ -63,9 +61,7 @@ class CommitKey(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
-    repository_id: Mapped[int] = mapped_column(
-        ForeignKey("repositories.id", ondelete="CASCADE")
-    )
+    repository_id: Mapped[int] = mapped_column(ForeignKey("repositories.id", ondelete="CASCADE"))
     issue_key: Mapped[str] = mapped_column(String(64))
     sha: Mapped[str] = mapped_column(String(64))
     committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -35,9 +35,7 @@ class Integration(TimestampMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "integrations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(
-        ForeignKey("tenants.id", ondelete="CASCADE"), index=True
-    )
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     display_name: Mapped[str] = mapped_column(String(255))
     base_url: Mapped[str | None] = mapped_column(String(1024))
@@ -55,7 +53,9 @@ class Integration(TimestampMixin, db.Model):  # type: ignore[name-defined]
     )
 
     repositories = relationship(
-        "Repository", back_populates="integration", cascade="all, delete-orphan",
+        "Repository",
+        back_populates="integration",
+        cascade="all, delete-orphan",
         passive_deletes=True,
     )
 

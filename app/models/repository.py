@@ -29,9 +29,7 @@ class Repository(TimestampMixin, db.Model):  # type: ignore[name-defined]
     __table_args__ = (UniqueConstraint("integration_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(
-        ForeignKey("tenants.id", ondelete="CASCADE"), index=True
-    )
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     integration_id: Mapped[int] = mapped_column(
         ForeignKey("integrations.id", ondelete="CASCADE"), index=True
     )

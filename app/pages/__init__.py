@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, Response, current_app, g, render_template
+from flask import Blueprint, Flask, Response, current_app, g, render_template, request
 
 from app.connect.auth import page_token_required
 from app.errors import Problem
@@ -60,6 +60,13 @@ def render_problem(problem: Problem) -> tuple[str, int]:
     return render_template("error.html", problem=problem), problem.status
 
 
+def issue_context() -> dict[str, str]:
+    """The issue the page is for, from the URL Jira fills in (``?issueKey=``). The page's
+    script reads it from a data attribute; the API checks it and the user's access."""
+    return {"issue_key": request.args.get("issueKey", "").strip().upper()[:100],
+            "project_key": request.args.get("projectKey", "").strip().upper()[:100]}
+
+
 @bp.get("/manage-repositories")
 @page_token_required
 @admin_required
@@ -80,14 +87,14 @@ def general_settings() -> str:
 @page_token_required
 def issue_development() -> str:
     """The Git panel on an issue."""
-    return render_template("issue_development.html")
+    return render_template("issue_development.html", **issue_context())
 
 
 @bp.get("/issue-commits")
 @page_token_required
 def issue_commits() -> str:
     """Every commit of an issue, with files and diffs."""
-    return render_template("issue_commits.html")
+    return render_template("issue_commits.html", **issue_context())
 
 
 @bp.get("/repository-browser")

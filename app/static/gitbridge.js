@@ -1,16 +1,319 @@
-/* Shared helpers for Gitbridge pages: calls to our JSON API with a context token. */
-window.gitbridge = {
-  api: function (method, path, body) {
+/* Shared helpers for Gitbridge pages.
+ *
+ * - gitbridge.api(method, path, body): our JSON API with a context token from
+ *   AP.context.getToken. Resolves with the parsed body (null for 204); rejects with a
+ *   gitbridge.ApiError carrying status, code and the API's error.message.
+ * - gitbridge.el(...): builds DOM with textContent only. Untrusted text (commit
+ *   messages, paths, branch names, error messages) never goes through innerHTML.
+ * - gitbridge.confirm(...): an in-page modal confirmation (window.confirm is blocked or
+ *   ugly inside Jira's sandboxed iframes).
+ */
+(function () {
+  "use strict";
+
+  var body = document.body;
+  var apiRoot = (body && body.getAttribute("data-api-root")) || "/api/v1";
+
+  function ApiError(status, code, message) {
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.message = message;
+  }
+  ApiError.prototype = Object.create(Error.prototype);
+  ApiError.prototype.constructor = ApiError;
+
+  var FALLBACK_MESSAGES = {
+    0: "Could not reach Gitbridge. Check your connection and try again.",
+    401: "Your session has expired. Reload the page.",
+    403: "You are not allowed to do this.",
+    404: "Not found.",
+    500: "Something went wrong on Gitbridge's side. Try again shortly.",
+    502: "A service Gitbridge depends on did not answer. Try again shortly.",
+    503: "Gitbridge is unavailable right now. Try again shortly.",
+    504: "The request took too long. Try again shortly."
+  };
+
+  function token() {
     return new Promise(function (resolve, reject) {
-      AP.context.getToken(function (token) {
-        fetch(path, {
-          method: method,
-          headers: { "Authorization": "JWT " + token, "Content-Type": "application/json" },
-          body: body === undefined ? undefined : JSON.stringify(body)
-        }).then(function (r) {
-          return r.json().then(function (data) { return r.ok ? resolve(data) : reject(data); });
-        }, reject);
+      if (!window.AP || !AP.context || typeof AP.context.getToken !== "function") {
+        reject(new ApiError(0, "no_connect",
+          "This page must be opened from Jira (the Atlassian Connect script did not load)."));
+        return;
+      }
+      AP.context.getToken(function (t) { resolve(t); });
+    });
+  }
+
+  function url(path) {
+    if (path.indexOf(apiRoot + "/") === 0 || path === apiRoot) { return path; }
+    return apiRoot + (path.charAt(0) === "/" ? path : "/" + path);
+  }
+
+  function api(method, path, payload) {
+    return token().then(function (t) {
+      var init = { method: method, headers: { "Authorization": "JWT " + t, "Accept": "application/json" } };
+      if (payload !== undefined) {
+        init.headers["Content-Type"] = "application/json";
+        init.body = JSON.stringify(payload);
+      }
+      return fetch(url(path), init).catch(function () {
+        throw new ApiError(0, "network", FALLBACK_MESSAGES[0]);
+      });
+    }).then(function (response) {
+      if (response.status === 204) { return null; }
+      return response.text().then(function (text) {
+        var data = null;
+        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+        if (response.ok) { return data; }
+        var err = data && data.error ? data.error : {};
+        throw new ApiError(response.status, err.code || "http_" + response.status,
+          err.message || FALLBACK_MESSAGES[response.status] || ("Request failed (HTTP " + response.status + ")."));
       });
     });
   }
-};
+
+  /* el("div", {className: "x", text: "y", href: url, on: {click: fn}}, child, ...)
+   * Children may be nodes, strings (text nodes), arrays, null or undefined. */
+  function el(tag, attrs) {
+    var node = document.createElement(tag);
+    var a = attrs || {};
+    Object.keys(a).forEach(function (name) {
+      var value = a[name];
+      if (value === undefined || value === null || value === false) { return; }
+      if (name === "text") { node.textContent = String(value); }
+      else if (name === "className") { node.className = value; }
+      else if (name === "on") {
+        Object.keys(value).forEach(function (ev) { node.addEventListener(ev, value[ev]); });
+      } else if (name === "dataset") {
+        Object.keys(value).forEach(function (k) { node.dataset[k] = value[k]; });
+      } else if (name === "href" || name === "src") {
+        var safe = safeUrl(value);
+        if (safe) { node.setAttribute(name, safe); }
+      } else if (name === "style") {
+        Object.keys(value).forEach(function (k) { node.style[k] = value[k]; });
+      } else if (value === true) { node.setAttribute(name, ""); }
+      else { node.setAttribute(name, String(value)); }
+    });
+    for (var i = 2; i < arguments.length; i++) { append(node, arguments[i]); }
+    return node;
+  }
+
+  function append(node, child) {
+    if (child === null || child === undefined || child === false) { return; }
+    if (Array.isArray(child)) { child.forEach(function (c) { append(node, c); }); return; }
+    node.appendChild(typeof child === "object" ? child : document.createTextNode(String(child)));
+  }
+
+  /* Only http(s) links, so a javascript: URL from any source can never be clicked. */
+  function safeUrl(value) {
+    if (typeof value !== "string" || !value) { return null; }
+    try {
+      var parsed = new URL(value, window.location.href);
+      return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : null;
+    } catch (e) { return null; }
+  }
+
+  /* A link to another site (opened outside the iframe), or plain text if no safe URL. */
+  function link(href, content, className) {
+    var safe = safeUrl(href);
+    if (!safe) { return el("span", { className: className }, content); }
+    return el("a", { href: safe, target: "_blank", rel: "noopener noreferrer", className: className }, content);
+  }
+
+  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } return node; }
+
+  var RELATIVE = typeof Intl !== "undefined" && Intl.RelativeTimeFormat
+    ? new Intl.RelativeTimeFormat(undefined, { numeric: "auto" }) : null;
+  var UNITS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
+    ["hour", 3600], ["minute", 60], ["second", 1]];
+
+  function relativeTime(iso) {
+    var date = new Date(iso);
+    if (isNaN(date.getTime())) { return ""; }
+    var seconds = Math.round((date.getTime() - Date.now()) / 1000);
+    if (Math.abs(seconds) < 45) { return "just now"; }
+    for (var i = 0; i < UNITS.length; i++) {
+      if (Math.abs(seconds) >= UNITS[i][1] || UNITS[i][0] === "second") {
+        var n = Math.round(seconds / UNITS[i][1]);
+        return RELATIVE ? RELATIVE.format(n, UNITS[i][0])
+          : Math.abs(n) + " " + UNITS[i][0] + (Math.abs(n) === 1 ? "" : "s") + (n < 0 ? " ago" : "");
+      }
+    }
+    return date.toLocaleString();
+  }
+
+  /* <time> showing "3 hours ago", full date on hover; refreshTimes() keeps it current. */
+  function time(iso) {
+    if (!iso) { return el("span", { className: "gb-muted", text: "never" }); }
+    var date = new Date(iso);
+    return el("time", { className: "gb-time", datetime: iso, title: isNaN(date) ? iso : date.toLocaleString() },
+      relativeTime(iso));
+  }
+
+  function refreshTimes(root) {
+    (root || document).querySelectorAll("time.gb-time[datetime]").forEach(function (t) {
+      t.textContent = relativeTime(t.getAttribute("datetime"));
+    });
+  }
+
+  var LOZENGES = {
+    queued: "aui-lozenge-subtle aui-lozenge-moved",
+    indexing: "aui-lozenge-subtle aui-lozenge-inprogress",
+    indexed: "aui-lozenge-subtle aui-lozenge-success",
+    error: "aui-lozenge-subtle aui-lozenge-removed",
+    disabled: "aui-lozenge-subtle"
+  };
+
+  function lozenge(text, kind) {
+    var cls = LOZENGES[kind || text];
+    return el("span", { className: "aui-lozenge gb-lozenge " + (cls || "aui-lozenge-subtle"), text: text });
+  }
+
+  function message(kind, title, text) {
+    return el("div", { className: "aui-message aui-message-" + kind + " gb-message-box", role: kind === "error" ? "alert" : "status" },
+      title ? el("p", { className: "title" }, el("strong", { text: title })) : null,
+      text ? el("p", { text: text }) : null);
+  }
+
+  function firstLine(text) { return String(text || "").split(/\r?\n/, 1)[0]; }
+
+  function plural(n, one, many) { return n + " " + (n === 1 ? one : (many || one + "s")); }
+
+  function resize() {
+    if (window.AP && typeof AP.resize === "function") {
+      try { AP.resize(); } catch (e) { /* not in an iframe that can resize */ }
+    }
+  }
+
+  /* A modal confirmation inside the iframe. Resolves true when confirmed. */
+  function confirmDialog(options) {
+    return new Promise(function (resolve) {
+      var previous = document.activeElement;
+      var titleId = "gb-dialog-title-" + Date.now();
+      var cancel = el("button", { type: "button", className: "aui-button aui-button-link gb-dialog-cancel", text: options.cancelLabel || "Cancel" });
+      var ok = el("button", { type: "button", className: "aui-button " + (options.danger ? "gb-button-danger" : "aui-button-primary") + " gb-dialog-confirm",
+        text: options.confirmLabel || "Confirm" });
+      var dialog = el("section", { className: "gb-dialog", role: "dialog", "aria-modal": "true", "aria-labelledby": titleId },
+        el("header", { className: "gb-dialog-header" }, el("h2", { id: titleId, text: options.title })),
+        el("div", { className: "gb-dialog-content" },
+          (Array.isArray(options.message) ? options.message : [options.message]).map(function (m) {
+            return typeof m === "string" ? el("p", { text: m }) : m;
+          })),
+        el("footer", { className: "gb-dialog-footer" }, ok, cancel));
+      var blanket = el("div", { className: "gb-blanket" }, dialog);
+
+      function close(result) {
+        document.removeEventListener("keydown", onKey, true);
+        blanket.remove();
+        if (previous && previous.focus && document.contains(previous)) { previous.focus(); }
+        resolve(result);
+      }
+      function onKey(ev) {
+        if (ev.key === "Escape") { ev.preventDefault(); close(false); }
+        if (ev.key === "Tab") { // keep focus inside the dialog
+          var focusable = [ok, cancel];
+          var i = focusable.indexOf(document.activeElement);
+          ev.preventDefault();
+          focusable[(i + (ev.shiftKey ? focusable.length - 1 : 1)) % focusable.length].focus();
+        }
+      }
+      ok.addEventListener("click", function () { close(true); });
+      cancel.addEventListener("click", function () { close(false); });
+      blanket.addEventListener("click", function (ev) { if (ev.target === blanket) { close(false); } });
+      document.addEventListener("keydown", onKey, true);
+      document.body.appendChild(blanket);
+      (options.danger ? cancel : ok).focus();
+    });
+  }
+
+  /* Copy text to the clipboard; falls back to a hidden textarea where Jira's iframe
+   * does not grant clipboard-write. */
+  function copyText(text) {
+    function fallback() {
+      var area = el("textarea", { className: "gb-offscreen", readonly: true, "aria-hidden": "true" });
+      area.value = text;
+      document.body.appendChild(area);
+      area.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      area.remove();
+      return ok ? Promise.resolve() : Promise.reject(new Error("copy failed"));
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).catch(fallback);
+    }
+    return fallback();
+  }
+
+  function copyButton(getText, label) {
+    var button = el("button", { type: "button", className: "aui-button aui-button-compact gb-copy", text: label || "Copy" });
+    button.addEventListener("click", function () {
+      copyText(typeof getText === "function" ? getText() : getText).then(function () {
+        button.textContent = "Copied";
+      }, function () {
+        button.textContent = "Press Ctrl+C to copy";
+      }).then(function () {
+        setTimeout(function () { button.textContent = label || "Copy"; }, 2000);
+      });
+    });
+    return button;
+  }
+
+  /* A button that shows "working" text while its promise runs; errors go to onError. */
+  function busy(button, text, run) {
+    var original = button.textContent;
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    button.textContent = text;
+    return Promise.resolve().then(run).finally(function () {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+      button.textContent = original;
+    });
+  }
+
+  /* The message for a failed /issues/{key}/... call, as people should read it. */
+  function issueError(err, retry) {
+    var box;
+    if (err.status === 403) {
+      box = message("warning", null,
+        "You need Browse Projects and View Development Tools permissions on this project to see its git activity. Ask a Jira administrator if you should have them.");
+    } else if (err.status === 404) {
+      box = message("warning", null, "This issue does not exist or you cannot see it.");
+    } else if (err.status === 400) {
+      box = message("warning", null, err.code === "invalid_issue_key" || !err.message
+        ? "Open this from a Jira issue." : err.message);
+    } else {
+      box = message("error", "Could not load git activity", err.message);
+      if (retry) {
+        box.appendChild(el("p", {}, el("button", { type: "button", className: "aui-button aui-button-compact",
+          text: "Try again", on: { click: retry } })));
+      }
+    }
+    return box;
+  }
+
+  window.gitbridge = {
+    issueError: issueError,
+    ApiError: ApiError,
+    apiRoot: apiRoot,
+    api: api,
+    el: el,
+    link: link,
+    clear: clear,
+    safeUrl: safeUrl,
+    relativeTime: relativeTime,
+    time: time,
+    refreshTimes: refreshTimes,
+    lozenge: lozenge,
+    message: message,
+    firstLine: firstLine,
+    plural: plural,
+    resize: resize,
+    confirm: confirmDialog,
+    copyText: copyText,
+    copyButton: copyButton,
+    busy: busy
+  };
+}());

@@ -21,7 +21,16 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.indexing.errors import GitError
 from app.indexing.gitcli import run_git
-from app.models import Branch, BranchKey, Commit, CommitKey, Integration, Repository, Tag
+from app.models import (
+    Branch,
+    BranchKey,
+    Commit,
+    CommitKey,
+    Integration,
+    Repository,
+    Tag,
+    as_utc,
+)
 from app.weblinks import link
 
 PAGE_SIZE = 1000
@@ -38,7 +47,9 @@ class VisibleRepository:
     mirror: Path
 
 
-def visible_repositories(tenant_id: int, project_key: str, data_dir: str) -> list[VisibleRepository]:
+def visible_repositories(
+    tenant_id: int, project_key: str, data_dir: str
+) -> list[VisibleRepository]:
     """Repositories whose integration is enabled and associated with the project."""
     rows = db.session.execute(
         sa.select(Repository, Integration.settings)
@@ -51,13 +62,22 @@ def visible_repositories(tenant_id: int, project_key: str, data_dir: str) -> lis
         settings = settings or {}
         if not settings.get("enabled", True):
             continue
-        keys = repository.project_keys if repository.project_keys is not None else settings.get(
-            "project_keys")
+        keys = (
+            repository.project_keys
+            if repository.project_keys is not None
+            else settings.get("project_keys")
+        )
         if keys is not None and project_key not in keys:
             continue
-        visible.append(VisibleRepository(
-            repository.id, repository.name, repository.web_url, repository.default_branch,
-            Path(data_dir) / str(tenant_id) / f"{repository.id}.git"))
+        visible.append(
+            VisibleRepository(
+                repository.id,
+                repository.name,
+                repository.web_url,
+                repository.default_branch,
+                Path(data_dir) / str(tenant_id) / f"{repository.id}.git",
+            )
+        )
     return visible
 
 
@@ -75,21 +95,23 @@ def decode_cursor(cursor: str) -> tuple[datetime, str, int]:
         raise ValueError("invalid cursor") from exc
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def commits(tenant_id: int, issue_key: str, repositories: list[VisibleRepository],
-            cursor: str | None = None, limit: int = PAGE_SIZE
-            ) -> tuple[list[dict[str, Any]], str | None]:
+def commits(
+    tenant_id: int,
+    issue_key: str,
+    repositories: list[VisibleRepository],
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> tuple[list[dict[str, Any]], str | None]:
     if not repositories:
         return [], None
     by_id = {r.id: r for r in repositories}
     order = (CommitKey.committed_at.desc(), CommitKey.sha.desc(), CommitKey.repository_id.desc())
     query = (
         sa.select(Commit, CommitKey.committed_at)
-        .join(CommitKey, sa.and_(CommitKey.repository_id == Commit.repository_id,
-                                 CommitKey.sha == Commit.sha))
+        .join(
+            CommitKey,
+            sa.and_(CommitKey.repository_id == Commit.repository_id, CommitKey.sha == Commit.sha),
+        )
         .where(CommitKey.tenant_id == tenant_id, CommitKey.issue_key == issue_key)
         .where(CommitKey.repository_id.in_(list(by_id)))
         .order_by(*order)
@@ -97,15 +119,17 @@ def commits(tenant_id: int, issue_key: str, repositories: list[VisibleRepository
     )
     if cursor:
         at, sha, repository_id = decode_cursor(cursor)
-        query = query.where(sa.tuple_(CommitKey.committed_at, CommitKey.sha, CommitKey.repository_id)
-                            < sa.tuple_(at, sha, repository_id))
+        query = query.where(
+            sa.tuple_(CommitKey.committed_at, CommitKey.sha, CommitKey.repository_id)
+            < sa.tuple_(at, sha, repository_id)
+        )
     rows = db.session.execute(query).all()
     page = rows[:limit]
     items = [commit_json(row.Commit, by_id[row.Commit.repository_id]) for row in page]
     next_cursor = None
     if len(rows) > limit:
         last = page[-1].Commit
-        next_cursor = encode_cursor(_aware(page[-1].committed_at), last.sha, last.repository_id)
+        next_cursor = encode_cursor(as_utc(page[-1].committed_at), last.sha, last.repository_id)
     return items, next_cursor
 
 
@@ -117,8 +141,8 @@ def commit_json(c: Commit, repository: VisibleRepository) -> dict[str, Any]:
         "repository": {"id": repository.id, "name": repository.name},
         "author": {"name": c.author_name, "email": c.author_email},
         "committer": {"name": c.committer_name, "email": c.committer_email},
-        "date": _aware(c.authored_at).isoformat(),
-        "committed_at": _aware(c.committed_at).isoformat(),
+        "date": as_utc(c.authored_at).isoformat(),
+        "committed_at": as_utc(c.committed_at).isoformat(),
         "message": c.message,
         "url": link(repository.web_url, "commit", sha=c.sha),
         "parents": parents,
@@ -128,23 +152,32 @@ def commit_json(c: Commit, repository: VisibleRepository) -> dict[str, Any]:
     }
 
 
-def _contains(repository: VisibleRepository, prefix: str, shas: list[str],
-              extra: tuple[str, ...] = ()) -> list[str]:
+def _contains(
+    repository: VisibleRepository, prefix: str, shas: list[str], extra: tuple[str, ...] = ()
+) -> list[str]:
     """Refs under ``prefix`` containing any of ``shas`` (git answers the union)."""
     if not shas or not repository.mirror.exists():
         return []
-    args = ["for-each-ref", "--format=%(refname)", *extra,
-            *(f"--contains={s}" for s in shas[:CONTAINS_LIMIT]), prefix]
+    args = [
+        "for-each-ref",
+        "--format=%(refname)",
+        *extra,
+        *(f"--contains={s}" for s in shas[:CONTAINS_LIMIT]),
+        prefix,
+    ]
     try:
         out = run_git(args, git_dir=repository.mirror, timeout=30).stdout.decode("utf-8", "replace")
     except GitError:
         return []
-    return [line[len(prefix):] for line in out.splitlines() if line.startswith(prefix)]
+    return [line[len(prefix) :] for line in out.splitlines() if line.startswith(prefix)]
 
 
-def branches_and_tags(tenant_id: int, issue_key: str, repositories: list[VisibleRepository],
-                      commit_shas: dict[int, list[str]]) -> tuple[list[dict[str, Any]],
-                                                                  list[dict[str, Any]]]:
+def branches_and_tags(
+    tenant_id: int,
+    issue_key: str,
+    repositories: list[VisibleRepository],
+    commit_shas: dict[int, list[str]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     by_id = {r.id: r for r in repositories}
     wanted: dict[int, set[str]] = {}
     for repository_id, name in db.session.execute(
@@ -164,32 +197,43 @@ def branches_and_tags(tenant_id: int, issue_key: str, repositories: list[Visible
         tag_names = _contains(repository, "refs/tags/", shas)
         if tag_names:
             for tag in db.session.execute(
-                sa.select(Tag).where(Tag.repository_id == repository_id, Tag.name.in_(tag_names))
+                sa.select(Tag)
+                .where(Tag.repository_id == repository_id, Tag.name.in_(tag_names))
                 .order_by(Tag.name)
             ).scalars():
-                tags.append({"name": tag.name, "sha": tag.sha, "annotation": tag.annotation,
-                             "repository": {"id": repository.id, "name": repository.name},
-                             "url": link(repository.web_url, "tag", name=tag.name)})
+                tags.append(
+                    {
+                        "name": tag.name,
+                        "sha": tag.sha,
+                        "annotation": tag.annotation,
+                        "repository": {"id": repository.id, "name": repository.name},
+                        "url": link(repository.web_url, "tag", name=tag.name),
+                    }
+                )
     branches = []
     for repository_id, names in wanted.items():
         if not names:
             continue
         repository = by_id[repository_id]
         rows = db.session.execute(
-            sa.select(Branch).where(Branch.repository_id == repository_id,
-                                    Branch.name.in_(sorted(names))).order_by(Branch.name)
+            sa.select(Branch)
+            .where(Branch.repository_id == repository_id, Branch.name.in_(sorted(names)))
+            .order_by(Branch.name)
         ).scalars()
         for branch in rows:
             last = db.session.execute(
-                sa.select(Commit).where(Commit.repository_id == repository_id,
-                                        Commit.sha == branch.sha)
+                sa.select(Commit).where(
+                    Commit.repository_id == repository_id, Commit.sha == branch.sha
+                )
             ).scalar_one_or_none()
-            branches.append({
-                "name": branch.name,
-                "repository": {"id": repository.id, "name": repository.name},
-                "url": link(repository.web_url, "branch", name=branch.name),
-                "ahead": branch.ahead,
-                "behind": branch.behind,
-                "last_commit": commit_json(last, repository) if last else {"sha": branch.sha},
-            })
+            branches.append(
+                {
+                    "name": branch.name,
+                    "repository": {"id": repository.id, "name": repository.name},
+                    "url": link(repository.web_url, "branch", name=branch.name),
+                    "ahead": branch.ahead,
+                    "behind": branch.behind,
+                    "last_commit": commit_json(last, repository) if last else {"sha": branch.sha},
+                }
+            )
     return branches, tags

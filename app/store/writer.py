@@ -71,7 +71,8 @@ class DatabaseSink:
         self.repository_id = repository_id
 
     def add_commits(self, commits: Sequence[Commit]) -> None:
-        rows, keys = [], []
+        rows: list[dict[str, Any]] = []
+        keys: list[dict[str, Any]] = []
         for c in commits:
             committed = _utc(c.committer.time)
             rows.append(

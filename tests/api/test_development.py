@@ -25,8 +25,11 @@ def site(connect: ConnectActions) -> tuple[str, str]:
     fake.admins.add("admin-1")
     for issue, ident in ISSUES.items():
         project = issue.split("-")[0]
-        fake.issues[issue] = {"id": str(ident), "key": issue,
-                              "fields": {"project": {"id": "1", "key": project}}}
+        fake.issues[issue] = {
+            "id": str(ident),
+            "key": issue,
+            "fields": {"project": {"id": "1", "key": project}},
+        }
         for permission in ("BROWSE_PROJECTS", "VIEW_DEV_TOOLS"):
             fake.grants.setdefault(("dev-1", permission), set()).add(ident)
     fake.grants[("browse-only", "BROWSE_PROJECTS")] = set(ISSUES.values())
@@ -34,16 +37,19 @@ def site(connect: ConnectActions) -> tuple[str, str]:
 
 
 @pytest.fixture
-def repo(tmp_path: Path, connect: ConnectActions, site: tuple[str, str],
-         redis_conn: redis.Redis) -> Iterator[dict[str, Any]]:
+def repo(
+    tmp_path: Path, connect: ConnectActions, site: tuple[str, str], redis_conn: redis.Redis
+) -> Iterator[dict[str, Any]]:
     root = tmp_path / "served"
     root.mkdir()
     work = WorkRepo(tmp_path / "work")
     first = work.commit("ABC-1 first", {"a.txt": "one\n"}, date="2026-01-01T10:00:00Z")
-    second = work.commit("ABC-2 second, also ABC-1\n\nUnicode: Grüße 🚀", {
-        "a.txt": "one\ntwo\nthree\n", "b.txt": "b\n"}, date="2026-01-02T10:00:00Z")
-    work.commit("XABC-1x is not a key, nor is abc-1", {"c.txt": "c\n"},
-                date="2026-01-03T10:00:00Z")
+    second = work.commit(
+        "ABC-2 second, also ABC-1\n\nUnicode: Grüße 🚀",
+        {"a.txt": "one\ntwo\nthree\n", "b.txt": "b\n"},
+        date="2026-01-02T10:00:00Z",
+    )
+    work.commit("XABC-1x is not a key, nor is abc-1", {"c.txt": "c\n"}, date="2026-01-03T10:00:00Z")
     work.tag("v1.0", message="release 1.0")
     work.checkout("feature/abc-3-login", create=True)
     work.commit("work without a key", {"d.txt": "d\n"}, date="2026-01-04T10:00:00Z")
@@ -51,22 +57,39 @@ def repo(tmp_path: Path, connect: ConnectActions, site: tuple[str, str],
     bare = init_bare(root / "app.git")
     work.publish(bare)
     with GitHttpServer(root) as server:
-        created = connect.api("POST", "/api/v1/integrations", *site, sub="admin-1",
-                              json={"kind": "git", "url": server.url("app.git")})
+        created = connect.api(
+            "POST",
+            "/api/v1/integrations",
+            *site,
+            sub="admin-1",
+            json={"kind": "git", "url": server.url("app.git")},
+        )
         assert created.status_code == 201, created.get_json()
         drain(redis_conn)
-        yield {"integration": created.get_json(), "first": first, "second": second,
-               "work": work, "bare": bare, "server": server}
+        yield {
+            "integration": created.get_json(),
+            "first": first,
+            "second": second,
+            "work": work,
+            "bare": bare,
+            "server": server,
+        }
 
 
-def dev(connect: ConnectActions, site: tuple[str, str], key: str, sub: str = "dev-1",
-        cursor: str | None = None) -> Any:
+def dev(
+    connect: ConnectActions,
+    site: tuple[str, str],
+    key: str,
+    sub: str = "dev-1",
+    cursor: str | None = None,
+) -> Any:
     path = f"/api/v1/issues/{key}/development" + (f"?cursor={cursor}" if cursor else "")
     return connect.api("GET", path, *site, sub=sub)
 
 
-def test_exactly_the_commits_that_mention_the_issue(connect: ConnectActions,
-                                                   site: tuple[str, str], repo: Any) -> None:
+def test_exactly_the_commits_that_mention_the_issue(
+    connect: ConnectActions, site: tuple[str, str], repo: Any
+) -> None:
     body = dev(connect, site, "ABC-1").get_json()
     assert [c["sha"] for c in body["commits"]] == [repo["second"], repo["first"]]
     assert body["next"] is None
@@ -79,14 +102,12 @@ def test_exactly_the_commits_that_mention_the_issue(connect: ConnectActions,
     assert files["a.txt"]["change_type"] == "modified"
     assert (files["a.txt"]["added"], files["a.txt"]["removed"]) == (2, 0)
     assert files["b.txt"]["change_type"] == "added"
-    assert [c["sha"] for c in dev(connect, site, "ABC-2").get_json()["commits"]] == [
-        repo["second"]]
+    assert [c["sha"] for c in dev(connect, site, "ABC-2").get_json()["commits"]] == [repo["second"]]
     assert [t["name"] for t in body["tags"]] == ["v1.0"]
     assert body["pull_requests"] == []
 
 
-def test_key_in_branch_name_only(connect: ConnectActions, site: tuple[str, str], repo: Any
-                                 ) -> None:
+def test_key_in_branch_name_only(connect: ConnectActions, site: tuple[str, str], repo: Any) -> None:
     body = dev(connect, site, "ABC-3").get_json()
     assert body["commits"] == []
     (branch,) = body["branches"]
@@ -108,8 +129,9 @@ def test_diff_on_demand(connect: ConnectActions, site: tuple[str, str], repo: An
     assert connect.api("GET", url, *site, sub="browse-only").status_code == 403
 
 
-def test_permissions_are_checked_with_jira(connect: ConnectActions, site: tuple[str, str],
-                                           repo: Any) -> None:
+def test_permissions_are_checked_with_jira(
+    connect: ConnectActions, site: tuple[str, str], repo: Any
+) -> None:
     assert dev(connect, site, "ABC-1", sub="browse-only").status_code == 403
     assert dev(connect, site, "ABC-1", sub="stranger").status_code == 403
     assert dev(connect, site, "ABC-404").status_code == 404
@@ -129,8 +151,11 @@ def test_project_association(connect: ConnectActions, site: tuple[str, str], rep
 def test_tenant_isolation(connect: ConnectActions, site: tuple[str, str], repo: Any) -> None:
     other = connect.installed("client-b", "site-b")
     fake = connect.fake.site("site-b")
-    fake.issues["ABC-1"] = {"id": "10001", "key": "ABC-1",
-                            "fields": {"project": {"id": "1", "key": "ABC"}}}
+    fake.issues["ABC-1"] = {
+        "id": "10001",
+        "key": "ABC-1",
+        "fields": {"project": {"id": "1", "key": "ABC"}},
+    }
     fake.grants[("dev-1", "BROWSE_PROJECTS")] = {10001}
     fake.grants[("dev-1", "VIEW_DEV_TOOLS")] = {10001}
     body = dev(connect, other, "ABC-1").get_json()
@@ -148,19 +173,26 @@ def fast_import_keyed(bare: Path, count: int, key: str) -> None:
         if i > 1:
             lines.append(b"from :%d\n" % (i - 1))
         lines.append(b"M 100644 inline f.txt\ndata %d\n%d\n\n" % (len(str(i)) + 1, i))
-    subprocess.run(["git", "--git-dir", str(bare), "fast-import", "--quiet"],
-                   input=b"".join(lines), check=True)
+    subprocess.run(
+        ["git", "--git-dir", str(bare), "fast-import", "--quiet"], input=b"".join(lines), check=True
+    )
 
 
-def test_pagination(tmp_path: Path, connect: ConnectActions, site: tuple[str, str],
-                    redis_conn: redis.Redis) -> None:
+def test_pagination(
+    tmp_path: Path, connect: ConnectActions, site: tuple[str, str], redis_conn: redis.Redis
+) -> None:
     root = tmp_path / "many"
     root.mkdir()
     bare = init_bare(root / "many.git")
     fast_import_keyed(bare, 1200, "ABC-7")
     with GitHttpServer(root) as server:
-        connect.api("POST", "/api/v1/integrations", *site, sub="admin-1",
-                    json={"kind": "git", "url": server.url("many.git")})
+        connect.api(
+            "POST",
+            "/api/v1/integrations",
+            *site,
+            sub="admin-1",
+            json={"kind": "git", "url": server.url("many.git")},
+        )
         drain(redis_conn)
     first = dev(connect, site, "ABC-7").get_json()
     assert len(first["commits"]) == 1000 and first["next"]

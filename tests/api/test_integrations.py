@@ -48,12 +48,17 @@ def create(connect: ConnectActions, admin: tuple[str, str], body: dict[str, Any]
 
 
 def git_body(server: GitHttpServer, password: str = PASSWORD, **extra: Any) -> dict[str, Any]:
-    return {"kind": "git", "url": server.url("app.git"),
-            "auth": {"type": "basic", "username": USER, "password": password}, **extra}
+    return {
+        "kind": "git",
+        "url": server.url("app.git"),
+        "auth": {"type": "basic", "username": USER, "password": password},
+        **extra,
+    }
 
 
-def test_connect_index_and_list(connect: ConnectActions, admin: tuple[str, str], served: Any,
-                                redis_conn: redis.Redis) -> None:
+def test_connect_index_and_list(
+    connect: ConnectActions, admin: tuple[str, str], served: Any, redis_conn: redis.Redis
+) -> None:
     server, work, _ = served
     response = create(connect, admin, git_body(server))
     assert response.status_code == 201, response.get_json()
@@ -62,12 +67,14 @@ def test_connect_index_and_list(connect: ConnectActions, admin: tuple[str, str],
     assert integration["auth"] == {"type": "basic", "username": USER}
     assert PASSWORD not in response.get_data(as_text=True)
     assert integration["webhook"]["url"].endswith(f"/webhooks/{integration['id']}")
-    repos = connect.api("GET", f"/api/v1/integrations/{integration['id']}/repositories",
-                        *admin).get_json()["repositories"]
+    repos = connect.api(
+        "GET", f"/api/v1/integrations/{integration['id']}/repositories", *admin
+    ).get_json()["repositories"]
     assert [r["status"] for r in repos] == ["queued"]
     drain(redis_conn)
-    (repo,) = connect.api("GET", f"/api/v1/integrations/{integration['id']}/repositories",
-                          *admin).get_json()["repositories"]
+    (repo,) = connect.api(
+        "GET", f"/api/v1/integrations/{integration['id']}/repositories", *admin
+    ).get_json()["repositories"]
     assert repo["status"] == "indexed", repo
     assert repo["counts"] == {"commits": 3, "branches": 2, "tags": 1, "pull_requests": 0}
     assert repo["last_indexed_at"] and repo["error"] is None
@@ -82,25 +89,33 @@ def test_connect_index_and_list(connect: ConnectActions, admin: tuple[str, str],
             assert PASSWORD.encode() not in path.read_bytes(), path
 
 
-@pytest.mark.parametrize(("body", "status", "code"), [
-    ({"kind": "git", "url": "file:///etc"}, 400, "invalid_url"),
-    ({"kind": "git", "url": "not a url"}, 400, "invalid_url"),
-    ({"kind": "git"}, 400, "invalid_url"),
-    ({"kind": "nope", "url": "https://x/y.git"}, 400, "unknown_kind"),
-    ({"kind": "git", "url": "https://x/y.git", "auth": {"type": "basic"}}, 400, "invalid_auth"),
-    ({"kind": "git", "url": "https://x/y.git", "settings": {"bogus": 1}}, 400, "invalid_settings"),
-])
-def test_bad_input_is_refused_and_nothing_saved(connect: ConnectActions, admin: tuple[str, str],
-                                                body: dict[str, Any], status: int,
-                                                code: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"kind": "git", "url": "file:///etc"}, 400, "invalid_url"),
+        ({"kind": "git", "url": "not a url"}, 400, "invalid_url"),
+        ({"kind": "git"}, 400, "invalid_url"),
+        ({"kind": "nope", "url": "https://x/y.git"}, 400, "unknown_kind"),
+        ({"kind": "git", "url": "https://x/y.git", "auth": {"type": "basic"}}, 400, "invalid_auth"),
+        (
+            {"kind": "git", "url": "https://x/y.git", "settings": {"bogus": 1}},
+            400,
+            "invalid_settings",
+        ),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_saved(
+    connect: ConnectActions, admin: tuple[str, str], body: dict[str, Any], status: int, code: str
+) -> None:
     response = create(connect, admin, body)
     assert response.status_code == status, response.get_json()
     assert response.get_json()["error"]["code"] == code
     assert db.session.execute(db.select(Integration)).first() is None
 
 
-def test_each_probe_failure_has_its_own_message(connect: ConnectActions, admin: tuple[str, str],
-                                                served: Any, tmp_path: Path) -> None:
+def test_each_probe_failure_has_its_own_message(
+    connect: ConnectActions, admin: tuple[str, str], served: Any, tmp_path: Path
+) -> None:
     server, _, _ = served
     wrong = create(connect, admin, git_body(server, password="wrong-password"))
     assert wrong.status_code == 422
@@ -119,8 +134,9 @@ def test_each_probe_failure_has_its_own_message(connect: ConnectActions, admin: 
     assert db.session.execute(db.select(Integration)).first() is None
 
 
-def test_ssrf_guard_blocks_private_hosts(connect: ConnectActions, admin: tuple[str, str],
-                                         served: Any) -> None:
+def test_ssrf_guard_blocks_private_hosts(
+    connect: ConnectActions, admin: tuple[str, str], served: Any
+) -> None:
     server, _, _ = served
     connect.app.config["ALLOW_PRIVATE_HOSTS"] = False
     response = create(connect, admin, git_body(server))
@@ -130,43 +146,51 @@ def test_ssrf_guard_blocks_private_hosts(connect: ConnectActions, admin: tuple[s
 
 def test_admin_only(connect: ConnectActions, admin: tuple[str, str], served: Any) -> None:
     server, _, _ = served
-    response = connect.api("POST", "/api/v1/integrations", *admin, json=git_body(server),
-                           sub="developer-1")
+    response = connect.api(
+        "POST", "/api/v1/integrations", *admin, json=git_body(server), sub="developer-1"
+    )
     assert response.status_code == 403
     for path in ("/api/v1/integrations", "/api/v1/integrations/1"):
         assert connect.api("GET", path, *admin, sub="developer-1").status_code == 403
 
 
-def test_tenant_isolation(connect: ConnectActions, admin: tuple[str, str], served: Any,
-                          redis_conn: redis.Redis) -> None:
+def test_tenant_isolation(
+    connect: ConnectActions, admin: tuple[str, str], served: Any, redis_conn: redis.Redis
+) -> None:
     server, _, _ = served
     created = create(connect, admin, git_body(server)).get_json()
     other = connect.installed("client-b", "site-b")
     connect.fake.site("site-b").admins.add("user-1")
     assert connect.api("GET", "/api/v1/integrations", *other).get_json() == {"integrations": []}
-    for method, path in (("GET", f"/api/v1/integrations/{created['id']}"),
-                         ("PATCH", f"/api/v1/integrations/{created['id']}"),
-                         ("DELETE", f"/api/v1/integrations/{created['id']}"),
-                         ("GET", f"/api/v1/integrations/{created['id']}/repositories"),
-                         ("POST", f"/api/v1/integrations/{created['id']}/reindex")):
+    for method, path in (
+        ("GET", f"/api/v1/integrations/{created['id']}"),
+        ("PATCH", f"/api/v1/integrations/{created['id']}"),
+        ("DELETE", f"/api/v1/integrations/{created['id']}"),
+        ("GET", f"/api/v1/integrations/{created['id']}/repositories"),
+        ("POST", f"/api/v1/integrations/{created['id']}/reindex"),
+    ):
         response = connect.api(method, path, *other, json={})
         assert response.status_code == 404, (method, path)
     repo_id = db.session.execute(db.select(Repository.id)).scalar_one()
     for method in ("GET", "DELETE"):
         assert connect.api(method, f"/api/v1/repositories/{repo_id}", *other).status_code == 404
-    assert connect.api("POST", f"/api/v1/repositories/{repo_id}/reindex",
-                       *other).status_code == 404
+    assert connect.api("POST", f"/api/v1/repositories/{repo_id}/reindex", *other).status_code == 404
     assert db.session.execute(db.select(Integration)).scalar_one()
 
 
-def test_patch_settings_and_remove(connect: ConnectActions, admin: tuple[str, str], served: Any,
-                                   redis_conn: redis.Redis) -> None:
+def test_patch_settings_and_remove(
+    connect: ConnectActions, admin: tuple[str, str], served: Any, redis_conn: redis.Redis
+) -> None:
     server, _, _ = served
     created = create(connect, admin, git_body(server)).get_json()
     drain(redis_conn)
     url = f"/api/v1/integrations/{created['id']}"
-    patched = connect.api("PATCH", url, *admin, json={
-        "display_name": "App", "settings": {"project_keys": ["abc"], "enabled": False}})
+    patched = connect.api(
+        "PATCH",
+        url,
+        *admin,
+        json={"display_name": "App", "settings": {"project_keys": ["abc"], "enabled": False}},
+    )
     assert patched.status_code == 200
     assert patched.get_json()["settings"]["project_keys"] == ["ABC"]
     assert patched.get_json()["display_name"] == "App"
@@ -179,8 +203,9 @@ def test_patch_settings_and_remove(connect: ConnectActions, admin: tuple[str, st
     assert connect.api("GET", url, *admin).status_code == 404
 
 
-def test_reindex_endpoints(connect: ConnectActions, admin: tuple[str, str], served: Any,
-                           redis_conn: redis.Redis) -> None:
+def test_reindex_endpoints(
+    connect: ConnectActions, admin: tuple[str, str], served: Any, redis_conn: redis.Redis
+) -> None:
     server, work, bare = served
     created = create(connect, admin, git_body(server)).get_json()
     drain(redis_conn)
@@ -192,20 +217,64 @@ def test_reindex_endpoints(connect: ConnectActions, admin: tuple[str, str], serv
     repo_id = db.session.execute(db.select(Repository.id)).scalar_one()
     repo = connect.api("GET", f"/api/v1/repositories/{repo_id}", *admin).get_json()
     assert repo["counts"]["commits"] == 4
-    assert connect.api("POST", f"/api/v1/repositories/{repo_id}/reindex",
-                       *admin).status_code == 202
+    assert connect.api("POST", f"/api/v1/repositories/{repo_id}/reindex", *admin).status_code == 202
 
 
-def test_uninstall_removes_integrations_and_index(connect: ConnectActions,
-                                                  admin: tuple[str, str], served: Any,
-                                                  redis_conn: redis.Redis) -> None:
+def test_uninstall_removes_integrations_and_index(
+    connect: ConnectActions, admin: tuple[str, str], served: Any, redis_conn: redis.Redis
+) -> None:
     server, _, _ = served
     create(connect, admin, git_body(server))
     drain(redis_conn)
     assert db.session.execute(db.select(Commit)).first() is not None
     token = connect.install_token("client-a", "/lifecycle/uninstalled")
-    response = connect.client.post("/lifecycle/uninstalled", json={"clientKey": "client-a"},
-                                   headers={"Authorization": f"JWT {token}"})
+    response = connect.client.post(
+        "/lifecycle/uninstalled",
+        json={"clientKey": "client-a"},
+        headers={"Authorization": f"JWT {token}"},
+    )
     assert response.status_code == 204
     for table in ("integrations", "repositories", "commits", "commit_keys", "branches", "tags"):
         assert db.session.execute(db.text(f"SELECT COUNT(*) FROM {table}")).scalar() == 0, table
+
+
+def test_ssh_repository_with_passphrase_key_pins_host_key(
+    connect: ConnectActions, admin: tuple[str, str], tmp_path: Path, redis_conn: redis.Redis
+) -> None:
+    from tests.support.sshd import SshServer, make_keypair
+
+    work = WorkRepo(tmp_path / "work")
+    work.commit("ABC-5 over ssh", {"a": "1\n"})
+    bare = init_bare(tmp_path / "repos" / "app.git")
+    work.publish(bare)
+    private, public = make_keypair(tmp_path, "deploy", "rsa", passphrase="open sesame", pem=True)
+    server = SshServer(tmp_path / "sshd", authorized_keys=[public]).start()
+    try:
+        body = {
+            "kind": "git",
+            "url": server.url(bare),
+            "auth": {"type": "ssh", "private_key": private, "passphrase": "open sesame"},
+        }
+        wrong = create(connect, admin, {**body, "auth": {**body["auth"], "passphrase": "nope"}})
+        assert wrong.status_code == 422, wrong.get_json()
+        response = create(connect, admin, body)
+        assert response.status_code == 201, response.get_json()
+        integration = response.get_json()
+        assert integration["auth"] == {"type": "ssh"}
+        assert integration["host_keys"] and "SHA256:" in integration["host_keys"][0]
+        assert "PRIVATE KEY" not in response.get_data(as_text=True)
+        drain(redis_conn)
+        (repo,) = connect.api(
+            "GET", f"/api/v1/integrations/{integration['id']}/repositories", *admin
+        ).get_json()["repositories"]
+        assert repo["status"] == "indexed" and repo["counts"]["commits"] == 1
+        # The server's host key changes: the pinned key refuses it.
+        server.stop()
+        server._key_generation += 1
+        server.start()
+        connect.api("POST", f"/api/v1/repositories/{repo['id']}/reindex", *admin)
+        drain(redis_conn)
+        repo = connect.api("GET", f"/api/v1/repositories/{repo['id']}", *admin).get_json()
+        assert repo["status"] == "error" and "host key" in repo["error"].lower()
+    finally:
+        server.stop()

@@ -24,7 +24,7 @@ from app.indexing.errors import (
 )
 from app.indexing.mirror import Mirror
 from tests.support.git_http import GitHttpServer
-from tests.support.gitrepo import WorkRepo, git, publish
+from tests.support.gitrepo import WorkRepo, fast_import_history, git, publish
 from tests.support.sshd import SshServer, ensure_sshd, free_port, make_keypair
 
 SECRET = "s3cr3t-t0ken-value"
@@ -334,3 +334,24 @@ def test_ssh_host_key_pinning(tmp_path: Path) -> None:
                                known_hosts=learnt.replace("[127.0.0.1]", "[other.example]"))
         with pytest.raises(HostKeyMismatch):
             mirror.probe(url, other, allow_private=True)
+
+
+def test_test_server_handles_gzip_and_chunked_bodies(served_root: Path,
+                                                      http_server: GitHttpServer,
+                                                      tmp_path: Path) -> None:
+    """The helper must cope with request bodies exactly as git sends them."""
+    bare = fast_import_history(served_root / "many.git", 150, 0)
+    shas = git("--git-dir", str(bare), "rev-list", "main").split()
+    updates = "".join(f"create refs/heads/b{i:04d} {sha}\n" for i, sha in enumerate(shas))
+    git("--git-dir", str(bare), "update-ref", "--stdin", input=updates.encode())
+    # protocol v0 sends all wants in one POST: > 1 KiB is gzipped, and larger
+    # than http.postBuffer it is streamed with chunked transfer encoding
+    for n, post_buffer in enumerate(("1048576", "2048")):
+        git("-c", f"http.postBuffer={post_buffer}", "-c", "protocol.version=0", "clone",
+            "--quiet", "--mirror", http_server.url("many.git"), str(tmp_path / f"c{n}.git"))
+        refs = git("--git-dir", str(tmp_path / f"c{n}.git"), "for-each-ref").splitlines()
+        assert len(refs) == len(shas) + 1  # b*, main
+    posts = [r for r in http_server.requests if r.method == "POST"]
+    assert any(r.headers.get("Content-Encoding") == "gzip" for r in posts)
+    assert any("chunked" in r.headers.get("Transfer-Encoding", "") for r in posts)
+    assert all(r.status == 200 for r in http_server.requests)

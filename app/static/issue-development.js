@@ -1,0 +1,144 @@
+/* The Git panel on an issue (narrow, right-hand side): commit count, branches, pull
+ * requests, tags and the latest commits, from GET /issues/{key}/development. */
+(function () {
+  "use strict";
+  var gb = window.gitbridge;
+  var el = gb.el;
+
+  var LATEST_COMMITS = 5;
+  var FIRST_TAGS = 3;
+
+  var root = document.getElementById("gb-panel");
+  var key = root.getAttribute("data-issue-key") || "";
+
+  function done() {
+    root.removeAttribute("aria-busy");
+    gb.resize();
+  }
+
+  function section(title, count, body, className) {
+    return el("section", { className: "gb-panel-section " + (className || "") },
+      el("h4", { className: "gb-panel-heading" }, title,
+        count !== null && count !== undefined ? el("span", { className: "aui-badge gb-count-badge", text: String(count) }) : null),
+      body);
+  }
+
+  function aheadBehind(branch) {
+    var out = [];
+    if (typeof branch.ahead === "number") {
+      out.push(el("span", { className: "gb-ab gb-ahead", title: gb.plural(branch.ahead, "commit") + " ahead of the default branch",
+        text: "↑" + branch.ahead + " ahead" }));
+    }
+    if (typeof branch.behind === "number") {
+      out.push(el("span", { className: "gb-ab gb-behind", title: gb.plural(branch.behind, "commit") + " behind the default branch",
+        text: "↓" + branch.behind + " behind" }));
+    }
+    return out;
+  }
+
+  function branches(list) {
+    return el("ul", { className: "gb-plain-list gb-branches" }, list.map(function (b) {
+      return el("li", { className: "gb-branch" },
+        el("div", { className: "gb-branch-name" }, gb.link(b.url, b.name, "gb-mono gb-break")),
+        el("div", { className: "gb-branch-meta gb-small" },
+          el("span", { className: "gb-muted gb-repo-label", text: b.repository.name }), aheadBehind(b)));
+    }));
+  }
+
+  /* Tags have no date in the API; version-aware name order (v1.10 after v1.9) stands in
+   * for "newest first". */
+  function sortTags(tags) {
+    return tags.slice().sort(function (a, b) {
+      return b.name.localeCompare(a.name, undefined, { numeric: true, sensitivity: "base" });
+    });
+  }
+
+  function tagChip(t) {
+    return el("li", { className: "gb-tag", title: t.repository.name + (t.annotation ? ": " + gb.firstLine(t.annotation) : "") },
+      gb.link(t.url, t.name, "gb-mono"));
+  }
+
+  function tags(list) {
+    var sorted = sortTags(list);
+    var ul = el("ul", { className: "gb-plain-list gb-tags" }, sorted.slice(0, FIRST_TAGS).map(tagChip));
+    if (sorted.length <= FIRST_TAGS) { return ul; }
+    var more = el("button", { type: "button", className: "aui-button aui-button-link gb-more",
+      "aria-expanded": "false", text: "more… (" + (sorted.length - FIRST_TAGS) + ")" });
+    more.addEventListener("click", function () {
+      sorted.slice(FIRST_TAGS).forEach(function (t) { ul.insertBefore(tagChip(t), more.parentNode); });
+      more.parentNode.remove();
+      gb.resize();
+    });
+    ul.appendChild(el("li", { className: "gb-tag-more" }, more));
+    return ul;
+  }
+
+  function commitItem(c) {
+    var first = gb.firstLine(c.message);
+    return el("li", { className: "gb-commit-line" },
+      el("div", { className: "gb-commit-summary" },
+        gb.link(c.url, c.short_sha, "gb-sha"), " ",
+        el("span", { className: "gb-commit-message", title: first, text: first })),
+      el("div", { className: "gb-small gb-muted" },
+        el("span", { className: "gb-author", text: c.author && c.author.name ? c.author.name : "unknown" }),
+        " · ", gb.time(c.date),
+        c.repository ? [" · ", el("span", { className: "gb-repo-label", text: c.repository.name })] : null));
+  }
+
+  function commits(list, hasMore) {
+    var shown = list.slice(0, LATEST_COMMITS);
+    var rest = list.length - shown.length;
+    return [
+      el("ul", { className: "gb-plain-list gb-commit-list" }, shown.map(commitItem)),
+      rest > 0 || hasMore ? el("p", { className: "gb-small gb-muted",
+        text: (hasMore ? "More" : rest + " more") + " in the Git commits view of this issue, with files and diffs." }) : null
+    ];
+  }
+
+  function emptyState() {
+    return el("div", { className: "gb-empty gb-empty-compact" },
+      el("p", { className: "gb-empty-title", text: "No git activity for " + key + " yet" }),
+      el("p", { className: "gb-small" }, "Mention ", el("code", { text: key }),
+        " in a commit message or a branch name and it shows here once the repository is indexed, e.g.:"),
+      el("pre", { className: "gb-snippet", text: "git checkout -b feature/" + key + "-short-title\ngit commit -m \"" + key + " Describe the change\"" }),
+      el("p", { className: "gb-small gb-muted", text: "Repositories are connected by a Jira administrator under Apps → Manage repositories." }));
+  }
+
+  function render(data) {
+    gb.clear(root);
+    var cs = data.commits || [];
+    var bs = data.branches || [];
+    var ts = data.tags || [];
+    var prs = data.pull_requests || [];
+    if (!cs.length && !bs.length && !ts.length && !prs.length) {
+      root.appendChild(emptyState());
+      return;
+    }
+    var count = cs.length + (data.next ? "+" : "");
+    root.appendChild(el("div", { className: "gb-summary" },
+      el("span", { className: "gb-summary-count", text: count }),
+      " " + (cs.length === 1 && !data.next ? "commit" : "commits")));
+    if (bs.length) { root.appendChild(section("Branches", bs.length, branches(bs))); }
+    root.appendChild(section("Pull requests", prs.length || null,
+      prs.length ? el("ul", { className: "gb-plain-list" }, prs.map(function (p) {
+        return el("li", {}, gb.link(p.url, p.title || p.name || ("#" + p.id)));
+      })) : el("p", { className: "gb-small gb-muted", text: "No pull requests" })));
+    if (ts.length) { root.appendChild(section("Tags", ts.length, tags(ts))); }
+    if (cs.length) { root.appendChild(section("Latest commits", null, commits(cs, !!data.next))); }
+  }
+
+  function load() {
+    root.setAttribute("aria-busy", "true");
+    if (!key) {
+      gb.clear(root).appendChild(gb.message("warning", null, "Open this panel from a Jira issue."));
+      done();
+      return;
+    }
+    gb.api("GET", "/issues/" + encodeURIComponent(key) + "/development").then(render, function (err) {
+      gb.clear(root).appendChild(gb.issueError(err, load));
+    }).then(done);
+  }
+
+  load();
+  setInterval(function () { gb.refreshTimes(root); }, 60000);
+}());
