@@ -121,7 +121,8 @@ def test_lock_excludes_and_expires_when_its_holder_dies(redis_conn: redis.Redis)
             (
                 "import redis, time\n"
                 "from app.jobs.locks import HeartbeatLock\n"
-                f"lock = HeartbeatLock(redis.Redis.from_url({TEST_REDIS_URL!r}), {key!r}, ttl=1.5)\n"
+                f"conn = redis.Redis.from_url({TEST_REDIS_URL!r})\n"
+                f"lock = HeartbeatLock(conn, {key!r}, ttl=1.5)\n"
                 "lock.acquire(wait=5)\nprint('held', flush=True)\ntime.sleep(60)\n"
             ),
         ],
