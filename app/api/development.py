@@ -106,7 +106,7 @@ def commit_diff(key: str, repository_id: int, sha: str) -> dict[str, Any]:
         )
     }
     linked = db.session.execute(
-        db.select(CommitKey.id).where(
+        db.select(CommitKey.sha).where(
             CommitKey.tenant_id == g.tenant.id,
             CommitKey.issue_key == issue["key"],
             CommitKey.repository_id == repository_id,

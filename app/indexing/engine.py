@@ -21,12 +21,14 @@ One run:
    ``sink.add_commits`` in batches (``batch_size``), with ``progress``.
 4. Branches (issue keys from the name, ahead/behind the main branch) and
    tags (peeled target, annotation, tagger) via ``sink.replace_refs``.
-5. Second pass: line counts for the new commits (``sink.set_file_stats``).
-   Blob diffs are the slowest part, so commits are visible before it ends.
+5. Line counts: by default in the same walk as the commits (``inline``: git
+   diffs the blobs while it lists the files, and every batch arrives complete);
+   with ``line_counts="second_pass"`` in a later walk (``sink.set_file_stats``)
+   so the commits of a huge first run show before any blob is diffed.
 
-Progress is counted in work units: one per commit read in step 3 and one
-per commit in step 5, so ``total`` is twice the number of new commits (or
-equal to it with ``file_stats=False``).
+Progress is counted in work units: one per commit read in step 3 and, with a
+second pass, one per commit in step 5 (``total`` is then twice the number of
+new commits).
 
 Sinks must be idempotent: after a crash the next run (with the same
 ``previous_refs``) re-sends commits the sink may already have.
@@ -37,7 +39,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol, TypeVar
 
 from app.indexing import log as gitlog
@@ -46,7 +48,10 @@ from app.indexing.issue_keys import extract_branch_keys
 from app.indexing.mirror import Mirror
 from app.indexing.models import Branch, Commit, FileChange, IndexResult, Person, Tag
 
-__all__ = ["IndexSink", "Indexer"]
+__all__ = ["LINE_COUNT_MODES", "IndexSink", "Indexer"]
+
+#: Where lines added/removed come from: the commit walk itself, a second walk, or nowhere.
+LINE_COUNT_MODES = ("inline", "second_pass", "none")
 
 _T = TypeVar("_T")
 _AHEAD_BEHIND_WORKERS = min(4, os.cpu_count() or 1)
@@ -103,13 +108,15 @@ class Indexer:
         *,
         previous_refs: Mapping[str, str] | None = None,
         batch_size: int = 1000,
-        file_stats: bool = True,
+        line_counts: str = "inline",
     ) -> None:
+        if line_counts not in LINE_COUNT_MODES:
+            raise ValueError(f"line_counts must be one of {LINE_COUNT_MODES}")
         self.mirror = mirror
         self.sink = sink
         self.previous_refs = dict(previous_refs or {})
         self.batch_size = max(1, batch_size)
-        self.file_stats = file_stats
+        self.line_counts = line_counts
         self.repo = mirror.path
 
     def run(self) -> IndexResult:
@@ -134,7 +141,7 @@ class Indexer:
         # Refs before line counts: branches and tags are useful at once, and
         # the blob-diff pass is the slowest step of a large first run.
         self.sink.replace_refs(self._branches(records, main), self._tags(records))
-        if self.file_stats and total:
+        if self.line_counts == "second_pass" and total:
             self._add_file_stats(tips, exclude, total)
         self.sink.log(
             f"Indexing finished in {time.monotonic() - started:.1f} s: "
@@ -172,7 +179,7 @@ class Indexer:
         return removed
 
     def _add_commits(self, tips: list[str], exclude: list[str], total: int) -> int:
-        units = total * 2 if self.file_stats else total
+        units = total * 2 if self.line_counts == "second_pass" else total
         if not total:
             self.sink.log("No new commits.")
             self.sink.progress(0, 0)
@@ -180,10 +187,21 @@ class Indexer:
         self.sink.log(f"Reading {total} new commits.")
         self.sink.progress(0, units)
         done = 0
-        for batch in _batches(gitlog.stream_commits(self.repo, tips, exclude), self.batch_size):
-            self.sink.add_commits(batch)
-            done += len(batch)
-            self.sink.progress(min(done, total), units)
+        commits = gitlog.stream_commits(self.repo, tips, exclude,
+                                        line_counts=self.line_counts == "inline")
+        # One batch is written while git and the parser produce the next: the sink's
+        # I/O (a database round trip) overlaps the walk instead of adding to it.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-sink") as pool:
+            writing: Future[None] | None = None
+            for batch in _batches(commits, self.batch_size):
+                if writing is not None:
+                    writing.result()
+                    self.sink.progress(min(done, total), units)
+                writing = pool.submit(self.sink.add_commits, batch)
+                done += len(batch)
+            if writing is not None:
+                writing.result()
+        self.sink.progress(min(done, total), units)
         return done
 
     def _add_file_stats(self, tips: list[str], exclude: list[str], total: int) -> None:

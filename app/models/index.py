@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -26,17 +25,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-
 
 class Commit(db.Model):  # type: ignore[name-defined]
-    __tablename__ = "commits"
-    __table_args__ = (UniqueConstraint("repository_id", "sha"),)
+    """Keyed by (repository, sha): one index to maintain per row written."""
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    __tablename__ = "commits"
+
+    repository_id: Mapped[int] = mapped_column(
+        ForeignKey("repositories.id", ondelete="CASCADE"), primary_key=True
+    )
+    sha: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
-    repository_id: Mapped[int] = mapped_column(ForeignKey("repositories.id", ondelete="CASCADE"))
-    sha: Mapped[str] = mapped_column(String(64))
     parents: Mapped[str] = mapped_column(String(1024), default="")
     author_name: Mapped[str] = mapped_column(String(255))
     author_email: Mapped[str] = mapped_column(String(255))
@@ -56,14 +55,14 @@ class CommitKey(db.Model):  # type: ignore[name-defined]
     __tablename__ = "commit_keys"
     __table_args__ = (
         Index("ix_commit_keys_lookup", "tenant_id", "issue_key", "committed_at", "sha"),
-        UniqueConstraint("repository_id", "sha", "issue_key"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    repository_id: Mapped[int] = mapped_column(
+        ForeignKey("repositories.id", ondelete="CASCADE"), primary_key=True
+    )
+    sha: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issue_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
-    repository_id: Mapped[int] = mapped_column(ForeignKey("repositories.id", ondelete="CASCADE"))
-    issue_key: Mapped[str] = mapped_column(String(64))
-    sha: Mapped[str] = mapped_column(String(64))
     committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -78,9 +78,11 @@
   }
 
   var inflight = null;
+  /* Load and render now. A call during a load waits for it and loads again, so what an
+   * action just changed is always shown. */
   function refresh() {
     clearTimeout(state.timer);
-    if (inflight) { return inflight; }
+    if (inflight) { return inflight.then(refresh); }
     inflight = load().then(function (rows) {
       render(rows);
       if (listMessage.dataset.pollError) { gb.clear(listMessage); delete listMessage.dataset.pollError; }

@@ -8,6 +8,7 @@ another worker leaves no duplicates.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +38,47 @@ CHUNK = 500
 def insert_ignore(conn: Connection, table: sa.Table) -> Any:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing()
+
+
+def bulk_insert_ignore(
+    conn: Connection, table: sa.Table, rows: list[dict[str, Any]], *, fresh: bool = False
+) -> None:
+    """Insert ``rows``, skipping any already there.
+
+    On PostgreSQL the rows are streamed with COPY: straight into the table when the
+    caller knows none can exist yet (``fresh``: the first index of a repository),
+    else into a temporary table moved over with one ``INSERT ... SELECT ... ON
+    CONFLICT DO NOTHING``. Both are several times faster than row-by-row inserts for
+    a 100,000-commit history. Elsewhere, an ``executemany`` of ``INSERT ... ON
+    CONFLICT``.
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert_ignore(conn, table), rows)
+        return
+    columns = list(rows[0])
+    names = ", ".join(columns)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    target = table.name
+    if not fresh:
+        target = f"stage_{table.name}"
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {target} ON COMMIT DELETE ROWS AS "
+            f"SELECT {names} FROM {table.name} WITH NO DATA"
+        )
+    json_columns = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
+    with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
+            )
+    if not fresh:
+        cursor.execute(
+            f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {target} "
+            "ON CONFLICT DO NOTHING"
+        )
+        cursor.execute(f"DELETE FROM {target}")
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -69,6 +111,11 @@ class DatabaseSink:
         self.engine = engine
         self.tenant_id = tenant_id
         self.repository_id = repository_id
+        with engine.connect() as conn:
+            #: No commit stored yet: a first index, whose rows cannot collide.
+            self.fresh = conn.execute(
+                sa.select(COMMITS.c.sha).where(COMMITS.c.repository_id == repository_id).limit(1)
+            ).first() is None
 
     def add_commits(self, commits: Sequence[Commit]) -> None:
         rows: list[dict[str, Any]] = []
@@ -103,10 +150,8 @@ class DatabaseSink:
                 for key in c.issue_keys
             )
         with self.engine.begin() as conn:
-            if rows:
-                conn.execute(insert_ignore(conn, COMMITS), rows)
-            if keys:
-                conn.execute(insert_ignore(conn, COMMIT_KEYS), keys)
+            bulk_insert_ignore(conn, COMMITS, rows, fresh=self.fresh)
+            bulk_insert_ignore(conn, COMMIT_KEYS, keys, fresh=self.fresh)
 
     def remove_commits(self, shas: Sequence[str]) -> None:
         with self.engine.begin() as conn:

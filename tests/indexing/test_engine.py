@@ -72,11 +72,11 @@ class Harness:
         self.refs: dict[str, str] = {}
         self.batch_size = batch_size
 
-    def index(self, head: str = "main") -> IndexResult:
+    def index(self, head: str = "main", line_counts: str = "inline") -> IndexResult:
         sync_mirror(self.work.path, self.mirror.path, head=head)
         self.sink.reset_calls()
         result = Indexer(self.mirror, self.sink, previous_refs=self.refs,
-                         batch_size=self.batch_size).run()
+                         batch_size=self.batch_size, line_counts=line_counts).run()
         self.refs = result.refs
         return result
 
@@ -121,7 +121,7 @@ def test_batches_and_progress(work: WorkRepo, tmp_path: Path) -> None:
     h = Harness(work, tmp_path, batch_size=3)
     for i in range(8):
         work.commit(f"c{i}", {"f": f"{i}\n"})
-    h.index()
+    h.index(line_counts="second_pass")
     assert [len(b) for b in h.sink.added_batches] == [3, 3, 2]
     calls = h.sink.progress_calls
     assert calls[0] == (0, 16)  # two work units per commit: read + line counts
@@ -130,6 +130,9 @@ def test_batches_and_progress(work: WorkRepo, tmp_path: Path) -> None:
     assert all(total == 16 for _, total in calls)
     assert (8, 16) in calls
     assert any("Reading 8 new commits" in m for m in h.sink.messages)
+    work.commit("c8", {"f": "8\n"})
+    h.index()  # inline line counts: one unit per commit
+    assert h.sink.progress_calls[0] == (0, 1) and h.sink.progress_calls[-1] == (1, 1)
 
 
 def test_force_push_removes_rewritten_commits(h: Harness) -> None:
@@ -295,7 +298,7 @@ def test_file_stats_second_pass(h: Harness) -> None:
     second = work.commit("edit", {"src/b.py": lines.replace("line 3\n", "three\nfour\n"),
                                   "logo.png": b"\x89PNG\x00\x01"})
     third = work.commit("delete", {"src/b.py": None})
-    h.index()
+    h.index(line_counts="second_pass")
     stats = h.sink.file_stats
     assert set(stats) == {first, second, third}
     assert {(f.path, f.change_type, f.lines_added, f.lines_removed) for f in stats[first]} == {
@@ -306,6 +309,21 @@ def test_file_stats_second_pass(h: Harness) -> None:
     assert stats[third] == (FileChange("src/b.py", "deleted", None, 0, 21),)
     # the first pass already had the files, without counts
     assert h.sink.commits[second].files[0].lines_added is None
+
+
+def test_line_counts_inline(h: Harness) -> None:
+    work = h.work
+    lines = "".join(f"line {i}\n" for i in range(20))
+    first = work.commit("add", {"src/a.py": lines, "logo.png": b"\x89PNG\x00\x00"})
+    work.rename("src/a.py", "src/b.py")
+    second = work.commit("edit", {"src/b.py": lines.replace("line 3\n", "three\nfour\n")})
+    h.index()
+    assert h.sink.file_stats == {}  # no second pass: the commits came complete
+    assert {(f.path, f.change_type, f.lines_added, f.lines_removed)
+            for f in h.sink.commits[first].files} == {
+        ("src/a.py", "added", 20, 0), ("logo.png", "added", None, None)}
+    assert h.sink.commits[second].files == (
+        FileChange("src/b.py", "renamed", "src/a.py", 2, 1),)
 
 
 def test_empty_repository_and_everything_deleted(h: Harness) -> None:

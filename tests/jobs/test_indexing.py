@@ -210,7 +210,7 @@ def test_worker_killed_mid_index_finishes_elsewhere_without_duplicates(
         finally:
             kill_tree(worker.pid)
             worker.wait()
-        partial = db.session.execute(db.select(db.func.count(Commit.id))).scalar_one()
+        partial = db.session.execute(db.select(db.func.count()).select_from(Commit)).scalar_one()
         assert 0 < partial < expected
         repository = reload(rid)
         assert repository.status == "indexing"

@@ -1,8 +1,8 @@
 """integrations, repositories and the index
 
-Revision ID: 643489301170
+Revision ID: 4bcc5f07db31
 Revises: f7f9c35e54dc
-Create Date: 2026-11-21 21:00:54.565620
+Create Date: 2026-11-21 21:12:16.243617
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '643489301170'
+revision = '4bcc5f07db31'
 down_revision = 'f7f9c35e54dc'
 branch_labels = None
 depends_on = None
@@ -91,25 +91,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_branches_repository_id'), ['repository_id'], unique=False)
 
     op.create_table('commit_keys',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.Column('repository_id', sa.Integer(), nullable=False),
-    sa.Column('issue_key', sa.String(length=64), nullable=False),
     sa.Column('sha', sa.String(length=64), nullable=False),
+    sa.Column('issue_key', sa.String(length=64), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.Column('committed_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['repository_id'], ['repositories.id'], name=op.f('fk_commit_keys_repository_id_repositories'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_commit_keys_tenant_id_tenants'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_commit_keys')),
-    sa.UniqueConstraint('repository_id', 'sha', 'issue_key', name=op.f('uq_commit_keys_repository_id'))
+    sa.PrimaryKeyConstraint('repository_id', 'sha', 'issue_key', name=op.f('pk_commit_keys'))
     )
     with op.batch_alter_table('commit_keys', schema=None) as batch_op:
         batch_op.create_index('ix_commit_keys_lookup', ['tenant_id', 'issue_key', 'committed_at', 'sha'], unique=False)
 
     op.create_table('commits',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.Column('repository_id', sa.Integer(), nullable=False),
     sa.Column('sha', sa.String(length=64), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.Column('parents', sa.String(length=1024), nullable=False),
     sa.Column('author_name', sa.String(length=255), nullable=False),
     sa.Column('author_email', sa.String(length=255), nullable=False),
@@ -122,8 +119,7 @@ def upgrade():
     sa.Column('stats_done', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['repository_id'], ['repositories.id'], name=op.f('fk_commits_repository_id_repositories'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_commits_tenant_id_tenants'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_commits')),
-    sa.UniqueConstraint('repository_id', 'sha', name=op.f('uq_commits_repository_id'))
+    sa.PrimaryKeyConstraint('repository_id', 'sha', name=op.f('pk_commits'))
     )
     op.create_table('tags',
     sa.Column('id', sa.Integer(), nullable=False),
