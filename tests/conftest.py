@@ -95,8 +95,9 @@ def migrated(base_env: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture
-def app(migrated: dict[str, str], fake_atlassian: FakeAtlassian) -> Iterator[Flask]:
-    app = create_app(migrated, {"TESTING": True})
+def app(migrated: dict[str, str], fake_atlassian: FakeAtlassian, tmp_path: Path
+        ) -> Iterator[Flask]:
+    app = create_app(migrated, {"TESTING": True, "DATA_DIR": str(tmp_path / "repos")})
     fake_atlassian.reset()
     with app.app_context():
         yield app

@@ -188,7 +188,8 @@ def test_worker_killed_mid_index_finishes_elsewhere_without_duplicates(
     with GitHttpServer(root) as server:
         rid = make_repository(server.url("big.git"))
         request_index(rid)
-        env = {**os.environ, **migrated, "GITBRIDGE_INDEX_LOCK_TTL": "2"}
+        env = {**os.environ, **migrated, "GITBRIDGE_INDEX_LOCK_TTL": "2",
+               "GITBRIDGE_DATA_DIR": app.config["DATA_DIR"]}
         worker = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "worker"],
             env=env,
