@@ -81,6 +81,10 @@ def run_index(repository_id: int) -> str:
         if report.get("known_hosts") and not integration.known_hosts:
             integration.known_hosts = report["known_hosts"]  # trust on first use
         previous = dict(repository.refs or {})
+        if report.get("cloned"):
+            # Ahead/behind, the commit walk and the API's containment questions all
+            # read the commit-graph; a clone does not write one (later fetches do).
+            mirror.write_commit_graph()
         result = Indexer(mirror, sink, previous_refs=previous).run()
     except GitError as exc:
         sink.log(f"failed: {exc.message}")

@@ -71,15 +71,12 @@ def issue_development(key: str) -> dict[str, Any]:
         )
     except ValueError as exc:
         raise Problem(400, "invalid_cursor", str(exc)) from exc
+    # Containment questions (tags, unmerged branches) use this page's commits.
     shas: dict[int, list[str]] = {}
-    for row in db.session.execute(
-        db.select(CommitKey.repository_id, CommitKey.sha)
-        .where(CommitKey.tenant_id == tenant_id, CommitKey.issue_key == issue["key"])
-        .where(CommitKey.repository_id.in_([r.id for r in repositories]))
-        .order_by(CommitKey.committed_at)
-        .limit(development.CONTAINS_LIMIT * 10)
-    ):
-        shas.setdefault(row.repository_id, []).append(row.sha)
+    for commit in commits:
+        per_repository = shas.setdefault(commit["repository"]["id"], [])
+        if len(per_repository) < development.CONTAINS_LIMIT:
+            per_repository.append(commit["sha"])
     branches, tags = development.branches_and_tags(tenant_id, issue["key"], repositories, shas)
     return {
         "issue": issue["key"],

@@ -106,8 +106,10 @@ def commits(
         return [], None
     by_id = {r.id: r for r in repositories}
     order = (CommitKey.committed_at.desc(), CommitKey.sha.desc(), CommitKey.repository_id.desc())
+    # Core rows, not ORM objects: a page of 1,000 commits is read-only data for JSON.
     query = (
-        sa.select(Commit, CommitKey.committed_at)
+        sa.select(*Commit.__table__.c, CommitKey.committed_at.label("key_at"))
+        .select_from(Commit)
         .join(
             CommitKey,
             sa.and_(CommitKey.repository_id == Commit.repository_id, CommitKey.sha == Commit.sha),
@@ -125,15 +127,16 @@ def commits(
         )
     rows = db.session.execute(query).all()
     page = rows[:limit]
-    items = [commit_json(row.Commit, by_id[row.Commit.repository_id]) for row in page]
+    items = [commit_json(row, by_id[row.repository_id]) for row in page]
     next_cursor = None
     if len(rows) > limit:
-        last = page[-1].Commit
-        next_cursor = encode_cursor(as_utc(page[-1].committed_at), last.sha, last.repository_id)
+        last = page[-1]
+        next_cursor = encode_cursor(as_utc(last.key_at), last.sha, last.repository_id)
     return items, next_cursor
 
 
-def commit_json(c: Commit, repository: VisibleRepository) -> dict[str, Any]:
+def commit_json(c: Any, repository: VisibleRepository) -> dict[str, Any]:
+    """A commit (ORM object or Core row) as the API shows it."""
     parents = c.parents.split() if c.parents else []
     return {
         "sha": c.sha,

@@ -166,18 +166,38 @@ class DatabaseSink:
     def set_file_stats(self, stats: Sequence[tuple[str, Sequence[FileChange]]]) -> None:
         if not stats:
             return
-        statement = (
-            COMMITS.update()
-            .where(COMMITS.c.repository_id == sa.bindparam("repo"))
-            .where(COMMITS.c.sha == sa.bindparam("commit_sha"))
-            .values(files=sa.bindparam("new_files"), stats_done=True)
-        )
-        params = [
-            {"repo": self.repository_id, "commit_sha": sha, "new_files": _files_json(files)}
-            for sha, files in stats
-        ]
         with self.engine.begin() as conn:
-            conn.execute(statement, params)
+            if conn.dialect.name == "postgresql":
+                self._set_file_stats_copy(conn, stats)
+                return
+            statement = (
+                COMMITS.update()
+                .where(COMMITS.c.repository_id == sa.bindparam("repo"))
+                .where(COMMITS.c.sha == sa.bindparam("commit_sha"))
+                .values(files=sa.bindparam("new_files"), stats_done=True)
+            )
+            conn.execute(statement, [
+                {"repo": self.repository_id, "commit_sha": sha, "new_files": _files_json(files)}
+                for sha, files in stats
+            ])
+
+    def _set_file_stats_copy(
+        self, conn: Connection, stats: Sequence[tuple[str, Sequence[FileChange]]]
+    ) -> None:
+        """COPY the new file lists into a temporary table, then one UPDATE ... FROM."""
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS stage_file_stats (sha varchar(64), files text) "
+            "ON COMMIT DELETE ROWS"
+        )
+        with cursor.copy("COPY stage_file_stats (sha, files) FROM STDIN") as copy:
+            for sha, files in stats:
+                copy.write_row([sha, json.dumps(_files_json(files))])
+        cursor.execute(
+            "UPDATE commits SET files = s.files::json, stats_done = true "
+            "FROM stage_file_stats s WHERE commits.repository_id = %s AND commits.sha = s.sha",
+            (self.repository_id,),
+        )
 
     def replace_refs(self, branches: Sequence[Branch], tags: Sequence[Tag]) -> None:
         with self.engine.begin() as conn:
