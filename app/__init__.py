@@ -49,8 +49,9 @@ def _register_surfaces(app: Flask) -> None:
     """One blueprint per surface Jira, browsers, git hosts and operators reach."""
     import descriptor
     import webhooks
-    from app import api, connect, pages
+    from app import api, connect, health, pages
 
+    health.init_app(app)
     connect.init_app(app)
     descriptor.init_app(app)
     pages.init_app(app)

@@ -27,10 +27,19 @@ def main() -> None:
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 @click.option("--queues", "-q", multiple=True, help="Queues to serve (default: all, by priority).")
+@click.option(
+    "--simple",
+    is_flag=True,
+    help="Run jobs in this process instead of a forked child per job: much faster "
+    "for many small jobs (webhook deliveries), less isolated.",
+)
 @with_appcontext
-def worker(burst: bool, queues: tuple[str, ...]) -> None:
+def worker(burst: bool, queues: tuple[str, ...], simple: bool) -> None:
     """Run an RQ worker for the indexing queues."""
-    from rq import Worker
+    import time
+
+    import redis
+    from rq import SimpleWorker, Worker
 
     from app.extensions import db
     from app.queue import QUEUE_NAMES, connection, ping
@@ -40,11 +49,23 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
         raise click.ClickException(problem)
     # Forked work-horses must not share the parent's database sockets.
     os.register_at_fork(after_in_child=lambda: db.engine.dispose(close=False))
-    # with_scheduler: retries with back-off are scheduled jobs; some worker must move
-    # them back to their queue when due (RQ elects one per Redis).
-    Worker(list(queues) or list(QUEUE_NAMES), connection=conn).work(
-        burst=burst, with_scheduler=True
-    )
+    worker_class = SimpleWorker if simple else Worker
+    while True:
+        try:
+            # with_scheduler: retries with back-off are scheduled jobs; some worker must
+            # move them back to their queue when due (RQ elects one per Redis).
+            worker_class(list(queues) or list(QUEUE_NAMES), connection=conn).work(
+                burst=burst, with_scheduler=True
+            )
+            return
+        except redis.ConnectionError as exc:
+            if burst:
+                raise
+            # Redis went away (restart, failover): wait for it instead of exiting; jobs it
+            # lost are re-queued from the database by the scheduler.
+            click.echo(f"Redis connection lost ({exc}); reconnecting", err=True)
+            while ping(conn) is not None:
+                time.sleep(1)
 
 
 @click.command("scheduler")

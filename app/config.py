@@ -123,6 +123,10 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         "DATA_DIR": env.get("GITBRIDGE_DATA_DIR") or str(instance / "repos"),
         # Seconds a dead worker's repository lock outlives it (heartbeat every third).
         "INDEX_LOCK_TTL": float(env.get("GITBRIDGE_INDEX_LOCK_TTL") or 30),
+        # Webhooks: per-integration rate, body size limit, how long deliveries are kept.
+        "WEBHOOK_RATE_PER_MINUTE": int(env.get("GITBRIDGE_WEBHOOK_RATE_PER_MINUTE") or 1200),
+        "WEBHOOK_MAX_BYTES": 10 * 1024 * 1024,
+        "WEBHOOK_RETENTION_DAYS": 7,
         # Connect tokens: seconds of clock skew tolerated on exp/iat.
         "JWT_LEEWAY": 30,
         # Jira permission answers are cached this many seconds per user and scope.

@@ -3,18 +3,31 @@
 Every call the app makes to another service (Jira, Atlassian's key CDN, git host APIs)
 goes through ``HttpClient`` so timeouts, ``Retry-After`` handling and error mapping are
 written once. Subclasses add authentication in ``finalize_request`` and endpoint methods.
+
+Hooks for subclasses (all optional, defaults keep the behaviour above):
+
+* ``check_url(url)`` runs before every attempt with the final URL, so a client that talks
+  to user-supplied hosts can refuse private addresses (``app.netguard``) or foreign
+  origins. Redirects are never followed, so every URL fetched passes through it.
+* ``retry_wait(response, attempt)`` decides whether an answer is worth waiting for and
+  for how long (git hosts signal rate limits with 403 and their own headers).
+* ``error_for(response)`` builds the exception for a refused call.
+* ``verify`` (constructor argument) is handed to requests for TLS verification: ``False``
+  for a self-signed internal server whose admin turned verification off, or a CA bundle.
 """
 
 from __future__ import annotations
 
 import email.utils
 import logging
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urljoin
 
 import requests
+from requests.structures import CaseInsensitiveDict
 
 log = logging.getLogger(__name__)
 
@@ -27,22 +40,39 @@ class ApiError(Exception):
         self.message = message
         self.status = status
         self.body = body[:500]
+        #: Response headers (cookies dropped): hosts explain refusals in them, e.g.
+        #: GitHub's ``X-GitHub-SSO`` or GitLab's ``WWW-Authenticate``.
+        self.headers: Mapping[str, str] = {}
+        #: The error body parsed as JSON when it is JSON (``None`` otherwise); unlike
+        #: ``body`` it is not cut at 500 characters, so validation details survive.
+        self.payload: Any = None
 
     @classmethod
     def from_response(cls, response: requests.Response) -> ApiError:
         status = response.status_code
         kind = {401: ApiUnauthorized, 403: ApiForbidden, 404: ApiNotFound}.get(status, ApiError)
+        error: ApiError
         if status == 429 or status == 503:
-            return ApiRateLimited(
+            error = ApiRateLimited(
                 f"{response.request.method} {_safe_url(response.url)} answered {status}",
                 status=status,
                 retry_after=retry_after_seconds(response.headers),
             )
-        return kind(
-            f"{response.request.method} {_safe_url(response.url)} answered {status}",
-            status=status,
-            body=response.text,
+        else:
+            error = kind(
+                f"{response.request.method} {_safe_url(response.url)} answered {status}",
+                status=status,
+                body=response.text,
+            )
+        error.attach_response(response)
+        return error
+
+    def attach_response(self, response: requests.Response) -> None:
+        """Keep the headers and JSON body of ``response`` for callers that map errors."""
+        self.headers = CaseInsensitiveDict(
+            {k: v for k, v in response.headers.items() if k.lower() != "set-cookie"}
         )
+        self.payload = _json_or_none(response)
 
 
 class ApiUnauthorized(ApiError):
@@ -69,6 +99,35 @@ class ApiTimeout(ApiError):
 
 class ApiHostError(ApiError):
     """The host could not be reached (DNS, refused connection, TLS)."""
+
+
+class ApiTlsError(ApiHostError):
+    """The TLS handshake failed, most often an untrusted (self-signed) certificate."""
+
+
+_MAX_ERROR_JSON = 256 * 1024
+_TLS_REASON = re.compile(r"certificate verify failed: ([^()'\"]{1,120})|(wrong version number)")
+
+
+def _tls_reason(exc: Exception) -> str:
+    """OpenSSL's short reason ("self-signed certificate"), without the URL or anything else."""
+    match = _TLS_REASON.search(str(exc))
+    if match is None:
+        return "certificate not trusted"
+    return (match.group(1) or match.group(2)).strip()
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    content = response.content or b""
+    looks_json = content.lstrip()[:1] in (b"{", b"[")
+    if "json" not in response.headers.get("Content-Type", "") and not looks_json:
+        return None
+    if len(content) > _MAX_ERROR_JSON:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def _safe_url(url: str | None) -> str:
@@ -106,9 +165,16 @@ class HttpClient:
     max_retries = 3
     max_retry_wait = 30.0
 
-    def __init__(self, base_url: str, session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        session: requests.Session | None = None,
+        *,
+        verify: bool | str = True,
+    ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
         self.session = session or requests.Session()
+        self.verify = verify
 
     def build_url(self, path: str) -> str:
         return urljoin(self.base_url, path.lstrip("/"))
@@ -116,6 +182,23 @@ class HttpClient:
     def finalize_request(self, prepared: requests.PreparedRequest) -> requests.PreparedRequest:
         """Hook for authentication; called once per attempt, after the URL is final."""
         return prepared
+
+    def check_url(self, url: str) -> None:
+        """Hook: raise (an ``ApiError``) to refuse fetching ``url``; called every attempt."""
+
+    def retry_wait(self, response: requests.Response, attempt: int) -> float | None:
+        """Seconds to wait before retrying ``response``, or ``None`` if it is final.
+
+        A wait longer than ``max_retry_wait`` is not slept: the error is raised instead.
+        """
+        if response.status_code not in (429, 503):
+            return None
+        wait = retry_after_seconds(response.headers)
+        return min(2.0**attempt, self.max_retry_wait) if wait is None else wait
+
+    def error_for(self, response: requests.Response) -> ApiError:
+        """The exception for an answer >= 400 that will not be retried."""
+        return ApiError.from_response(response)
 
     def request(
         self,
@@ -125,34 +208,47 @@ class HttpClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
+        data: Mapping[str, Any] | None = None,
     ) -> requests.Response:
         request = requests.Request(
-            method.upper(), self.build_url(path), params=params, json=json, headers=headers
+            method.upper(),
+            self.build_url(path),
+            params=params,
+            json=json,
+            headers=headers,
+            data=data,
         )
         for attempt in range(self.max_retries + 1):
             prepared = self.finalize_request(self.session.prepare_request(request))
+            self.check_url(prepared.url or "")
             try:
-                response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
+                response = self.session.send(
+                    prepared, timeout=self.timeout, allow_redirects=False, verify=self.verify
+                )
             except requests.Timeout as exc:
                 raise ApiTimeout(f"{method} {_safe_url(prepared.url)} timed out") from exc
+            except requests.exceptions.SSLError as exc:
+                raise ApiTlsError(
+                    f"{method} {_safe_url(prepared.url)}: TLS handshake failed"
+                    f" ({_tls_reason(exc)})"
+                ) from exc
             except requests.RequestException as exc:
                 raise ApiHostError(
                     f"{method} {_safe_url(prepared.url)}: {type(exc).__name__}"
                 ) from exc
-            if response.status_code in (429, 503) and attempt < self.max_retries:
-                wait = retry_after_seconds(response.headers)
-                wait = min(2.0**attempt, self.max_retry_wait) if wait is None else wait
-                if wait <= self.max_retry_wait:
+            if response.status_code >= 400 and attempt < self.max_retries:
+                wait = self.retry_wait(response, attempt)
+                if wait is not None and wait <= self.max_retry_wait:
                     log.info(
                         "http.retry status=%s wait=%.1fs url=%s",
                         response.status_code,
                         wait,
                         _safe_url(prepared.url),
                     )
-                    time.sleep(wait)
+                    time.sleep(max(0.0, wait))
                     continue
             if response.status_code >= 400:
-                raise ApiError.from_response(response)
+                raise self.error_for(response)
             return response
         raise AssertionError("unreachable")
 

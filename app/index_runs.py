@@ -26,15 +26,23 @@ from app.store.writer import DatabaseSink
 #: between these bounds.
 POLL_MIN = timedelta(minutes=7.5)
 POLL_MAX = timedelta(hours=24)
+#: With webhooks arriving (one seen in the last day), polling is only a safety net.
+POLL_WITH_WEBHOOKS = timedelta(hours=1)
+WEBHOOKS_LIVE_FOR = timedelta(hours=24)
 
 
 class TransientIndexError(Exception):
     """The run failed in a way that may succeed later (host down, timeout)."""
 
 
-def next_poll(now: datetime, last_changed: datetime | None) -> datetime:
+def next_poll(
+    now: datetime, last_changed: datetime | None, webhook_seen: datetime | None = None
+) -> datetime:
     since = now - as_utc(last_changed) if last_changed else POLL_MIN
-    return now + min(max(since / 4, POLL_MIN), POLL_MAX)
+    interval = min(max(since / 4, POLL_MIN), POLL_MAX)
+    if webhook_seen and now - as_utc(webhook_seen) < WEBHOOKS_LIVE_FOR:
+        interval = max(interval, POLL_WITH_WEBHOOKS)
+    return now + interval
 
 
 def mirror_for(repository: Repository) -> Mirror:
@@ -100,7 +108,9 @@ def run_index(repository_id: int) -> str:
     repository.last_indexed_at = now
     if changed or repository.last_changed_at is None:
         repository.last_changed_at = now
-    repository.next_poll_at = next_poll(now, repository.last_changed_at)
+    repository.next_poll_at = next_poll(
+        now, repository.last_changed_at, integration.webhook_seen_at
+    )
     set_status(repository, RepositoryStatus.INDEXED)
     sink.log(f"indexed: {result.commits_added} new, {result.commits_removed} removed commits")
     return "indexed"

@@ -22,7 +22,14 @@ from app.hosts import BY_KIND
 from app.indexing import errors as git_errors
 from app.indexing.credentials import host_key_fingerprints
 from app.indexing.mirror import Mirror
-from app.models import DEFAULT_SETTINGS, Integration, Repository, RepositoryStatus, Tenant
+from app.models import (
+    DEFAULT_SETTINGS,
+    Integration,
+    IntegrationMode,
+    Repository,
+    RepositoryStatus,
+    Tenant,
+)
 
 #: How each probe failure is answered: (status, code).
 PROBE_ERRORS: dict[type[git_errors.GitError], tuple[int, str]] = {
@@ -118,6 +125,11 @@ def create(tenant: Tenant, body: dict[str, Any]) -> Integration:
     kind = body.get("kind")
     if kind not in BY_KIND:
         raise Problem(400, "unknown_kind", f"kind must be one of: {', '.join(BY_KIND)}")
+    mode = body.get("mode") or IntegrationMode.FULL.value
+    if mode not in {m.value for m in IntegrationMode}:
+        raise Problem(400, "invalid_mode", 'mode must be "full" or "webhook"')
+    if mode == IntegrationMode.WEBHOOK.value:
+        return create_webhook_mode(tenant, kind, body)
     if kind != "git":
         raise Problem(
             400,
@@ -163,6 +175,31 @@ def create(tenant: Tenant, body: dict[str, Any]) -> Integration:
             status=RepositoryStatus.QUEUED.value,
         )
     )
+    db.session.commit()
+    return integration
+
+
+def create_webhook_mode(tenant: Tenant, kind: str, body: dict[str, Any]) -> Integration:
+    """A webhook-indexing integration: nothing to reach or check; repositories appear
+    with their first delivery."""
+    if not BY_KIND[kind].webhook_mode:
+        raise Problem(
+            400,
+            "unsupported_mode",
+            f"{BY_KIND[kind].name} cannot send the webhooks this mode is built from",
+        )
+    display_name = body.get("display_name") or f"{BY_KIND[kind].name} (webhooks)"
+    if not isinstance(display_name, str) or len(display_name) > 255:
+        raise Problem(400, "invalid_display_name", "display_name must be a short string")
+    integration = Integration(
+        tenant_id=tenant.id,
+        kind=kind,
+        display_name=display_name,
+        mode=IntegrationMode.WEBHOOK.value,
+        auth_type="none",
+        settings=validate_settings(body.get("settings")),
+    )
+    db.session.add(integration)
     db.session.commit()
     return integration
 

@@ -8,14 +8,20 @@ merges duplicates anyway.
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from flask import current_app
 
 from app.extensions import db
 from app.jobs import has_pending, is_locked, request_index
-from app.models import Integration, Repository, RepositoryStatus, utcnow
-from app.queue import MANUAL, SCHEDULED, connection
+from app.jobs.webhooks import enqueue_delivery, job_id
+from app.models import Delivery, DeliveryStatus, Integration, Repository, RepositoryStatus, utcnow
+from app.queue import MANUAL, SCHEDULED, WEBHOOK, connection, get_queue
+from app.webhook_processing import STUCK_AFTER
+
+#: A stored delivery still queued after this long is checked against Redis.
+SWEEP_AFTER = timedelta(seconds=30)
 
 TICK_SECONDS = 30
 
@@ -45,28 +51,65 @@ def recover() -> list[int]:
     return lost
 
 
+def sweep_deliveries(now: datetime) -> list[int]:
+    """Queue stored deliveries whose job Redis lost (or never got), and re-queue those
+    whose worker died mid-way; then purge deliveries past their retention."""
+    stuck = (
+        db.session.execute(
+            sa.update(Delivery)
+            .where(
+                Delivery.status == DeliveryStatus.PROCESSING.value,
+                Delivery.started_at < now - STUCK_AFTER,
+            )
+            .values(status=DeliveryStatus.QUEUED.value)
+            .returning(Delivery.id)
+        )
+        .scalars()
+        .all()
+    )
+    waiting = (
+        db.session.execute(
+            sa.select(Delivery.id)
+            .where(
+                Delivery.status == DeliveryStatus.QUEUED.value,
+                Delivery.received_at < now - SWEEP_AFTER,
+            )
+            .order_by(Delivery.id)
+        )
+        .scalars()
+        .all()
+    )
+    retention = timedelta(days=current_app.config["WEBHOOK_RETENTION_DAYS"])
+    db.session.execute(sa.delete(Delivery).where(Delivery.received_at < now - retention))
+    db.session.commit()
+    queued_jobs = set(get_queue(WEBHOOK).get_job_ids())
+    swept = [d for d in waiting if job_id(d) not in queued_jobs]
+    for delivery_id in swept:
+        enqueue_delivery(delivery_id)
+    return sorted(set(swept) | set(stuck))
+
+
 def tick(now: datetime | None = None) -> dict[str, list[int]]:
     """One round of scheduled work; returns what was queued, for logs and tests."""
     if not connection().set("gitbridge:scheduler:tick", "1", nx=True, ex=TICK_SECONDS - 5):
-        return {"polled": [], "recovered": []}
-    polled = due_for_poll(now or utcnow())
+        return {"polled": [], "recovered": [], "deliveries": []}
+    now = now or utcnow()
+    polled = due_for_poll(now)
     for repository_id in polled:
         request_index(repository_id, SCHEDULED)
     recovered = recover()
+    deliveries = sweep_deliveries(now)
     db.session.remove()
-    return {"polled": polled, "recovered": recovered}
+    return {"polled": polled, "recovered": recovered, "deliveries": deliveries}
 
 
 def run_forever() -> None:
     while True:
         try:
             result = tick()
-            if result["polled"] or result["recovered"]:
-                current_app.logger.info(
-                    "scheduler.tick polled=%d recovered=%d",
-                    len(result["polled"]),
-                    len(result["recovered"]),
-                )
+            if any(result.values()):
+                counts = {name: len(ids) for name, ids in result.items()}
+                current_app.logger.info("scheduler.tick %s", counts)
         except Exception:  # keep scheduling through a database or Redis outage
             current_app.logger.exception("scheduler.tick failed")
             db.session.remove()

@@ -52,12 +52,18 @@ def add_repository(url: str, client_key: str = "bench") -> tuple[int, int]:
     tenant = Tenant(client_key=client_key, shared_secret="s" * 40, base_url="http://127.0.0.1")
     db.session.add(tenant)
     db.session.flush()
-    integration = Integration(tenant_id=tenant.id, kind="git", display_name="bench", url=url,
-                              settings={})
+    integration = Integration(
+        tenant_id=tenant.id, kind="git", display_name="bench", url=url, settings={}
+    )
     db.session.add(integration)
     db.session.flush()
-    repository = Repository(tenant_id=tenant.id, integration_id=integration.id, name="bench",
-                            clone_url=url, status="queued")
+    repository = Repository(
+        tenant_id=tenant.id,
+        integration_id=integration.id,
+        name="bench",
+        clone_url=url,
+        status="queued",
+    )
     db.session.add(repository)
     db.session.commit()
     return tenant.id, repository.id

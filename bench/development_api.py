@@ -52,9 +52,18 @@ FROM commits WHERE tenant_id = :tenant AND message LIKE :prefix || '%';
 
 def seed(tenant_id: int, first_repo: int, n: int, prefix: str, salt: str, keys: int) -> None:
     for statement in FILL.strip().split(";\n"):
-        db.session.execute(sa.text(statement), {
-            "tenant": tenant_id, "first_repo": first_repo, "repos": REPOS, "n": n,
-            "prefix": prefix, "salt": salt, "keys": keys})
+        db.session.execute(
+            sa.text(statement),
+            {
+                "tenant": tenant_id,
+                "first_repo": first_repo,
+                "repos": REPOS,
+                "n": n,
+                "prefix": prefix,
+                "salt": salt,
+                "keys": keys,
+            },
+        )
     db.session.commit()
 
 
@@ -62,14 +71,18 @@ def tenant_with_repositories(client_key: str, base_url: str) -> tuple[int, int]:
     tenant = Tenant(client_key=client_key, shared_secret="s" * 64, base_url=base_url)
     db.session.add(tenant)
     db.session.flush()
-    integration = Integration(tenant_id=tenant.id, kind="git", display_name="bench",
-                              settings={})
+    integration = Integration(tenant_id=tenant.id, kind="git", display_name="bench", settings={})
     db.session.add(integration)
     db.session.flush()
     first = None
     for i in range(REPOS):
-        repo = Repository(tenant_id=tenant.id, integration_id=integration.id, name=f"r{i}",
-                          clone_url=f"https://example.com/r{i}.git", status="indexed")
+        repo = Repository(
+            tenant_id=tenant.id,
+            integration_id=integration.id,
+            name=f"r{i}",
+            clone_url=f"https://example.com/r{i}.git",
+            status="indexed",
+        )
         db.session.add(repo)
         db.session.flush()
         first = first or repo.id
@@ -101,8 +114,11 @@ def main() -> None:
             seeded = time.perf_counter() - started
         site = fake.site("bench")
         site.shared_secret = "s" * 64
-        site.issues["BENCH-1"] = {"id": "1", "key": "BENCH-1",
-                                  "fields": {"project": {"id": "1", "key": "BENCH"}}}
+        site.issues["BENCH-1"] = {
+            "id": "1",
+            "key": "BENCH-1",
+            "fields": {"project": {"id": "1", "key": "BENCH"}},
+        }
         site.grants[("dev", "BROWSE_PROJECTS")] = {1}
         site.grants[("dev", "VIEW_DEV_TOOLS")] = {1}
         server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -122,11 +138,20 @@ def main() -> None:
                 timings.append(elapsed * 1000)
         server.shutdown()
     fake.stop()
-    print(json.dumps({"indexed_commits": COMMITS + 200_000, "issue_commits": 500,
-                      "seed_s": round(seeded, 1), "requests": len(timings),
-                      "p50_ms": round(percentile(timings, 50), 1),
-                      "p95_ms": round(percentile(timings, 95), 1),
-                      "max_ms": round(max(timings), 1)}, indent=2))
+    print(
+        json.dumps(
+            {
+                "indexed_commits": COMMITS + 200_000,
+                "issue_commits": 500,
+                "seed_s": round(seeded, 1),
+                "requests": len(timings),
+                "p50_ms": round(percentile(timings, 50), 1),
+                "p95_ms": round(percentile(timings, 95), 1),
+                "max_ms": round(max(timings), 1),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

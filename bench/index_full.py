@@ -37,8 +37,11 @@ def floor(url: str, tmp: Path) -> dict[str, float]:
     with timer(results, "clone_mirror"):
         subprocess.run(["git", "clone", "--quiet", "--mirror", url, str(target)], check=True)
     with timer(results, "log_name_status"):
-        subprocess.run(["git", "--git-dir", str(target), "log", "--all", "--name-status"],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["git", "--git-dir", str(target), "log", "--all", "--name-status"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     results["total"] = results["clone_mirror"] + results["log_name_status"]
     return results
 
@@ -49,8 +52,9 @@ def tree_rss_mb(pid: int) -> tuple[float, float]:
     rss: dict[int, int] = {}
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines()
-                          if ":" in line)
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
         except OSError:
             continue
         proc = int(status.parent.name)
@@ -64,15 +68,20 @@ def tree_rss_mb(pid: int) -> tuple[float, float]:
     return rss.get(pid, 0) / 1024, total / 1024
 
 
-def ours(app: object, env: dict[str, str], url: str, expected: int, client_key: str
-         ) -> dict[str, float]:
+def ours(
+    app: object, env: dict[str, str], url: str, expected: int, client_key: str
+) -> dict[str, float]:
     """Index with a warm worker (started and idle first), timing from the request."""
     import redis
 
     redis.Redis.from_url(env["GITBRIDGE_REDIS_URL"]).flushdb()
-    worker = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"],
-                              env={**os.environ, **env}, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "worker"],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     peak_python = peak_tree = 0.0
     try:
         time.sleep(3)  # imported, connected, listening
@@ -88,8 +97,10 @@ def ours(app: object, env: dict[str, str], url: str, expected: int, client_key: 
                         python_mb, tree_mb = tree_rss_mb(int(horse))
                 peak_python, peak_tree = max(peak_python, python_mb), max(peak_tree, tree_mb)
                 row = db.session.execute(
-                    db.select(Repository.progress_done, Repository.status)
-                    .where(Repository.id == repository_id)).one()
+                    db.select(Repository.progress_done, Repository.status).where(
+                        Repository.id == repository_id
+                    )
+                ).one()
                 db.session.rollback()
                 now = time.perf_counter() - started
                 if visible is None and row.progress_done >= expected:
@@ -103,8 +114,12 @@ def ours(app: object, env: dict[str, str], url: str, expected: int, client_key: 
     finally:
         worker.terminate()
         worker.wait()
-    return {"commits_visible": visible or done, "done": done,
-            "work_horse_peak_rss_mb": peak_python, "work_horse_tree_peak_rss_mb": peak_tree}
+    return {
+        "commits_visible": visible or done,
+        "done": done,
+        "work_horse_peak_rss_mb": peak_python,
+        "work_horse_tree_peak_rss_mb": peak_tree,
+    }
 
 
 def main() -> None:
@@ -120,9 +135,14 @@ def main() -> None:
         started = time.perf_counter()
         bare = fast_import_history(served / "big.git", args.commits, args.branches)
         made = time.perf_counter() - started
-        expected = int(subprocess.run(["git", "--git-dir", str(bare), "rev-list", "--all",
-                                       "--count"], capture_output=True, text=True,
-                                      check=True).stdout)
+        expected = int(
+            subprocess.run(
+                ["git", "--git-dir", str(bare), "rev-list", "--all", "--count"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
         env = bench_env(tmp)
         app = fresh_app(env)
         rounds = []
@@ -130,25 +150,35 @@ def main() -> None:
             url = server.url("big.git")
             for i in range(args.rounds):  # alternate, so both see the same machine state
                 raw = floor(url, tmp / f"floor{i}")
-                result = ours(app, {**env, "GITBRIDGE_DATA_DIR": str(tmp / f"repos{i}")}, url,
-                              expected, f"bench-{i}")
+                result = ours(
+                    app,
+                    {**env, "GITBRIDGE_DATA_DIR": str(tmp / f"repos{i}")},
+                    url,
+                    expected,
+                    f"bench-{i}",
+                )
                 rounds.append((raw, result))
         median = statistics.median
         visible = median(o["commits_visible"] for _, o in rounds)
         done = median(o["done"] for _, o in rounds)
         report = {
-            "commits": expected, "branches": args.branches, "rounds": args.rounds,
+            "commits": expected,
+            "branches": args.branches,
+            "rounds": args.rounds,
             "history_built_s": round(made, 1),
-            "floor_s_median": {k: round(median(r[k] for r, _ in rounds), 2)
-                               for k in ("clone_mirror", "log_name_status", "total")},
+            "floor_s_median": {
+                k: round(median(r[k] for r, _ in rounds), 2)
+                for k in ("clone_mirror", "log_name_status", "total")
+            },
             "ours_s_median": {"commits_visible": round(visible, 2), "done": round(done, 2)},
-            "ratio_visible_median": round(median(o["commits_visible"] / r["total"]
-                                                 for r, o in rounds), 2),
+            "ratio_visible_median": round(
+                median(o["commits_visible"] / r["total"] for r, o in rounds), 2
+            ),
             "ratio_done_median": round(median(o["done"] / r["total"] for r, o in rounds), 2),
-            "work_horse_peak_rss_mb": round(max(o["work_horse_peak_rss_mb"]
-                                                for _, o in rounds), 1),
+            "work_horse_peak_rss_mb": round(max(o["work_horse_peak_rss_mb"] for _, o in rounds), 1),
             "work_horse_with_git_children_peak_rss_mb": round(
-                max(o["work_horse_tree_peak_rss_mb"] for _, o in rounds), 1),
+                max(o["work_horse_tree_peak_rss_mb"] for _, o in rounds), 1
+            ),
         }
         print(json.dumps(report, indent=2))
 

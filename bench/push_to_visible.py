@@ -52,9 +52,13 @@ def main() -> None:
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"
-        worker = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"],
-                                  env={**os.environ, **env}, cwd=ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "worker"],
+            env={**os.environ, **env},
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         latencies = []
         try:
             with app.app_context(), GitHttpServer(served) as git_server:
@@ -62,25 +66,38 @@ def main() -> None:
                 key, secret = actions.installed("bench", "bench")
                 site = fake.site("bench")
                 site.admins.add("admin")
-                site.issues["PUSH-1"] = {"id": "1", "key": "PUSH-1",
-                                         "fields": {"project": {"id": "1", "key": "PUSH"}}}
+                site.issues["PUSH-1"] = {
+                    "id": "1",
+                    "key": "PUSH-1",
+                    "fields": {"project": {"id": "1", "key": "PUSH"}},
+                }
                 site.grants[("dev", "BROWSE_PROJECTS")] = {1}
                 site.grants[("dev", "VIEW_DEV_TOOLS")] = {1}
                 session = requests.Session()
 
                 def api(method: str, path: str, sub: str, body: object = None) -> object:
                     token = actions.context_token(key, secret, sub=sub)
-                    response = session.request(method, base + path, json=body, timeout=60,
-                                               headers={"Authorization": f"JWT {token}"})
+                    response = session.request(
+                        method,
+                        base + path,
+                        json=body,
+                        timeout=60,
+                        headers={"Authorization": f"JWT {token}"},
+                    )
                     response.raise_for_status()
                     return response.json() if response.content else None
 
-                created = api("POST", "/api/v1/integrations", "admin",
-                              {"kind": "git", "url": git_server.url("app.git")})
+                created = api(
+                    "POST",
+                    "/api/v1/integrations",
+                    "admin",
+                    {"kind": "git", "url": git_server.url("app.git")},
+                )
                 integration_id = created["id"]  # type: ignore[index]
                 while True:
-                    (repo,) = api("GET", f"/api/v1/integrations/{integration_id}/repositories",
-                                  "admin")["repositories"]  # type: ignore[index]
+                    (repo,) = api(
+                        "GET", f"/api/v1/integrations/{integration_id}/repositories", "admin"
+                    )["repositories"]  # type: ignore[index]
                     if repo["status"] == "indexed":
                         break
                     time.sleep(0.2)
@@ -103,10 +120,18 @@ def main() -> None:
             worker.wait()
             server.shutdown()
             fake.stop()
-    print(json.dumps({"history_commits": args.commits, "pushes": len(latencies),
-                      "median_s": round(statistics.median(latencies), 2),
-                      "p95_s": round(percentile(latencies, 95), 2),
-                      "max_s": round(max(latencies), 2)}, indent=2))
+    print(
+        json.dumps(
+            {
+                "history_commits": args.commits,
+                "pushes": len(latencies),
+                "median_s": round(statistics.median(latencies), 2),
+                "p95_s": round(percentile(latencies, 95), 2),
+                "max_s": round(max(latencies), 2),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

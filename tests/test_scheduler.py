@@ -25,6 +25,12 @@ def test_next_poll_is_a_quarter_of_the_quiet_time_within_bounds() -> None:
     assert next_poll(NOW, None) == NOW + POLL_MIN
     naive = (NOW - timedelta(hours=2)).replace(tzinfo=None)  # as SQLite returns it
     assert next_poll(NOW, naive) == NOW + timedelta(minutes=30)
+    # Live webhooks (one seen in the last day): polling slows to hourly.
+    seen = NOW - timedelta(hours=2)
+    assert next_poll(NOW, NOW - timedelta(minutes=1), seen) == NOW + timedelta(hours=1)
+    assert next_poll(NOW, NOW - timedelta(days=30), seen) == NOW + POLL_MAX
+    stale = NOW - timedelta(days=2)
+    assert next_poll(NOW, NOW - timedelta(minutes=1), stale) == NOW + POLL_MIN
 
 
 def repositories(**states: dict[str, Any]) -> dict[str, int]:
@@ -68,8 +74,8 @@ def test_tick_polls_due_repositories_and_recovers_lost_ones(
     )
     redis_conn.set(pending_key(ids["busy"]), "gitbridge-manual|x")  # still has a job
     result = scheduler.tick(NOW)
-    assert result == {"polled": [ids["due"]], "recovered": [ids["lost"]]}
+    assert result == {"polled": [ids["due"]], "recovered": [ids["lost"]], "deliveries": []}
     assert Queue(SCHEDULED, connection=redis_conn).count == 1
     assert Queue(MANUAL, connection=redis_conn).count == 1
     # A second scheduler in the same window does nothing.
-    assert scheduler.tick(NOW) == {"polled": [], "recovered": []}
+    assert scheduler.tick(NOW) == {"polled": [], "recovered": [], "deliveries": []}

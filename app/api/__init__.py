@@ -34,7 +34,7 @@ def server_error(exc: Exception) -> tuple[dict[str, Any], int]:
     }, 500
 
 
-from app.api import development, hosts, integrations  # noqa: E402,F401  (routes on bp)
+from app.api import deliveries, development, hosts, integrations  # noqa: E402,F401  (routes)
 
 
 def init_app(app: Flask) -> None:

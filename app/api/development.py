@@ -83,7 +83,7 @@ def issue_development(key: str) -> dict[str, Any]:
         "commits": commits,
         "next": next_cursor,
         "branches": branches,
-        "pull_requests": [],
+        "pull_requests": development.pull_requests(tenant_id, issue["key"], repositories),
         "tags": tags,
     }
 

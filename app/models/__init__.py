@@ -2,7 +2,16 @@
 so uninstalling removes it all in one statement."""
 
 from app.models.base import TimestampMixin, as_utc, utcnow
-from app.models.index import Branch, BranchKey, Commit, CommitKey, Tag
+from app.models.delivery import Delivery, DeliveryStatus
+from app.models.index import (
+    Branch,
+    BranchKey,
+    Commit,
+    CommitKey,
+    PullRequest,
+    PullRequestKey,
+    Tag,
+)
 from app.models.integration import DEFAULT_SETTINGS, Integration, IntegrationMode
 from app.models.replay import UsedToken
 from app.models.repository import Repository, RepositoryStatus
@@ -14,8 +23,12 @@ __all__ = [
     "BranchKey",
     "Commit",
     "CommitKey",
+    "Delivery",
+    "DeliveryStatus",
     "Integration",
     "IntegrationMode",
+    "PullRequest",
+    "PullRequestKey",
     "Repository",
     "RepositoryStatus",
     "Tag",

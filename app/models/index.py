@@ -109,3 +109,41 @@ class Tag(db.Model):  # type: ignore[name-defined]
     annotation: Mapped[str | None] = mapped_column(Text)
     tagger_name: Mapped[str | None] = mapped_column(String(255))
     tagged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PullRequest(db.Model):  # type: ignore[name-defined]
+    """A pull/merge request (from a host's API or, in webhook mode, from payloads)."""
+
+    __tablename__ = "pull_requests"
+    __table_args__ = (UniqueConstraint("repository_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    repository_id: Mapped[int] = mapped_column(
+        ForeignKey("repositories.id", ondelete="CASCADE"), index=True
+    )
+    #: The host's number (GitHub #, GitLab iid, Bitbucket id, Gerrit change number).
+    number: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    #: open, draft, merged, declined
+    state: Mapped[str] = mapped_column(String(16))
+    source_branch: Mapped[str | None] = mapped_column(String(512))
+    target_branch: Mapped[str | None] = mapped_column(String(512))
+    author_name: Mapped[str | None] = mapped_column(String(255))
+    url: Mapped[str | None] = mapped_column(String(2048))
+    #: ``[{name, approved}]``
+    reviewers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    issue_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class PullRequestKey(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "pull_request_keys"
+    __table_args__ = (Index("ix_pull_request_keys_lookup", "tenant_id", "issue_key"),)
+
+    pull_request_id: Mapped[int] = mapped_column(
+        ForeignKey("pull_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    issue_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import enum
 import secrets
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.crypto import Encrypted
 from app.extensions import db
-from app.models.base import TimestampMixin
+from app.models.base import TimestampMixin, as_utc
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "enabled": True,
@@ -51,6 +52,12 @@ class Integration(TimestampMixin, db.Model):  # type: ignore[name-defined]
     webhook_secret: Mapped[str] = mapped_column(
         Encrypted(), default=lambda: secrets.token_urlsafe(32)
     )
+    #: The secret before the last regeneration, still accepted until it expires, so
+    #: hosts can be updated one by one.
+    previous_webhook_secret: Mapped[str | None] = mapped_column(Encrypted())
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Last time a verified webhook arrived: with live webhooks, polling slows down.
+    webhook_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     repositories = relationship(
         "Repository",
@@ -58,6 +65,15 @@ class Integration(TimestampMixin, db.Model):  # type: ignore[name-defined]
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
+
+    def webhook_secrets(self, now: datetime) -> list[str]:
+        """Secrets a delivery may be signed with: the current one, and the previous one
+        until it expires (so hosts can be switched over one at a time)."""
+        secrets_ = [self.webhook_secret]
+        expires = self.previous_secret_expires_at
+        if self.previous_webhook_secret and expires and as_utc(expires) > now:
+            secrets_.append(self.previous_webhook_secret)
+        return secrets_
 
     def setting(self, name: str) -> Any:
         return {**DEFAULT_SETTINGS, **(self.settings or {})}.get(name)

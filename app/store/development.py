@@ -27,6 +27,8 @@ from app.models import (
     Commit,
     CommitKey,
     Integration,
+    PullRequest,
+    PullRequestKey,
     Repository,
     Tag,
     as_utc,
@@ -173,6 +175,34 @@ def _contains(
     except GitError:
         return []
     return [line[len(prefix) :] for line in out.splitlines() if line.startswith(prefix)]
+
+
+def pull_requests(
+    tenant_id: int, issue_key: str, repositories: list[VisibleRepository]
+) -> list[dict[str, Any]]:
+    by_id = {r.id: r for r in repositories}
+    rows = db.session.execute(
+        sa.select(PullRequest)
+        .join(PullRequestKey, PullRequestKey.pull_request_id == PullRequest.id)
+        .where(PullRequestKey.tenant_id == tenant_id, PullRequestKey.issue_key == issue_key)
+        .where(PullRequest.repository_id.in_(list(by_id)))
+        .order_by(PullRequest.updated_at.desc().nulls_last(), PullRequest.id.desc())
+    ).scalars()
+    return [
+        {
+            "id": pr.number,
+            "title": pr.title,
+            "state": pr.state,
+            "source": pr.source_branch,
+            "target": pr.target_branch,
+            "url": pr.url,
+            "author": {"name": pr.author_name},
+            "reviewers": pr.reviewers or [],
+            "updated_at": as_utc(pr.updated_at).isoformat() if pr.updated_at else None,
+            "repository": {"id": pr.repository_id, "name": by_id[pr.repository_id].name},
+        }
+        for pr in rows
+    ]
 
 
 def branches_and_tags(

@@ -70,9 +70,7 @@ def bulk_insert_ignore(
     json_columns = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
     with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(
-                [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
-            )
+            copy.write_row([json.dumps(row[c]) if c in json_columns else row[c] for c in columns])
     if not fresh:
         cursor.execute(
             f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {target} "
@@ -113,9 +111,14 @@ class DatabaseSink:
         self.repository_id = repository_id
         with engine.connect() as conn:
             #: No commit stored yet: a first index, whose rows cannot collide.
-            self.fresh = conn.execute(
-                sa.select(COMMITS.c.sha).where(COMMITS.c.repository_id == repository_id).limit(1)
-            ).first() is None
+            self.fresh = (
+                conn.execute(
+                    sa.select(COMMITS.c.sha)
+                    .where(COMMITS.c.repository_id == repository_id)
+                    .limit(1)
+                ).first()
+                is None
+            )
 
     def add_commits(self, commits: Sequence[Commit]) -> None:
         rows: list[dict[str, Any]] = []
@@ -176,10 +179,13 @@ class DatabaseSink:
                 .where(COMMITS.c.sha == sa.bindparam("commit_sha"))
                 .values(files=sa.bindparam("new_files"), stats_done=True)
             )
-            conn.execute(statement, [
-                {"repo": self.repository_id, "commit_sha": sha, "new_files": _files_json(files)}
-                for sha, files in stats
-            ])
+            conn.execute(
+                statement,
+                [
+                    {"repo": self.repository_id, "commit_sha": sha, "new_files": _files_json(files)}
+                    for sha, files in stats
+                ],
+            )
 
     def _set_file_stats_copy(
         self, conn: Connection, stats: Sequence[tuple[str, Sequence[FileChange]]]

@@ -156,7 +156,7 @@ def test_manage_repositories(browser: Any, connect: ConnectActions, site: tuple[
         db.session.commit()
 
         drain(redis_conn)  # the page polls every 2 s while anything is queued
-        expect(row.locator(".gb-status")).to_have_text("indexed", timeout=8_000)
+        expect(row.locator(".gb-status")).to_have_text("indexed", timeout=20_000)
         (repo,) = repositories(connect, site, created["id"])
         counts = row.locator(".gb-counts")
         expect(counts).to_contain_text(f"{repo['counts']['commits']} commits")

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from webhooks.hosts import Incoming, MalformedDelivery, SignatureInvalid, WebhookError
+from webhooks.hosts.base import (
+    basic_auth_password,
+    bearer_token,
+    decode_json,
+    get_id,
+    hub_signature_matches,
+    parse_time,
+    secret_matches,
+    split_name_email,
+)
+from webhooks.hosts.events import full_ref, is_history_ref, pull_request_keys, short_ref, unique
+
+
+def test_errors_carry_status_code_and_message() -> None:
+    assert (SignatureInvalid.status, SignatureInvalid.code) == (401, "bad_signature")
+    assert (MalformedDelivery.status, MalformedDelivery.code) == (400, "malformed")
+    error = MalformedDelivery("ref is missing")
+    assert isinstance(error, WebhookError) and error.message == "ref is missing"
+
+
+def test_incoming_headers_are_case_insensitive_and_json_is_cached() -> None:
+    incoming = Incoming(headers={"X-Event-Key": "repo:push"}, body=b'{"a": [1]}',
+                        query={"secret": "s"})
+    assert incoming.header("x-event-key") == "repo:push"
+    assert incoming.header("X-EVENT-KEY") == "repo:push"
+    assert incoming.has_header("x-event-key") and not incoming.has_header("X-Other")
+    assert incoming.header("missing") is None
+    assert incoming.query_value("secret") == "s" and incoming.query_value("x") is None
+    assert incoming.json() is incoming.json()
+    assert incoming == Incoming(headers={"X-Event-Key": "repo:push"}, body=b'{"a": [1]}',
+                                query={"secret": "s"})
+    with pytest.raises(MalformedDelivery):
+        Incoming(headers={}, body=b"[1]").json_object()
+
+
+@pytest.mark.parametrize("raw", [
+    b"", b"{", b"\xff", b"\xef\xbb\xbf{}", b'{"a": NaN}', b'{"a": -Infinity}',
+    b"1" * 5000, b"[" * 100_000 + b"]" * 100_000, "{}".encode("utf-16"),
+])
+def test_decode_json_fails_only_as_malformed(raw: bytes) -> None:
+    with pytest.raises(MalformedDelivery):
+        decode_json(raw)
+
+
+def test_decode_json_accepts_unicode_and_big_floats() -> None:
+    assert decode_json('{"t": "Änderung 修复"}'.encode()) == {"t": "Änderung 修复"}
+    assert decode_json(b"1e999") == float("inf")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2019-03-01T10:37:14+0100", datetime(2019, 3, 1, 10, 37, 14,
+                                          tzinfo=timezone(timedelta(hours=1)))),
+    ("2014-05-02T19:17:13.3309587Z", datetime(2014, 5, 2, 19, 17, 13, 330958, tzinfo=UTC)),
+    ("2015-05-17 18:08:09 UTC", datetime(2015, 5, 17, 18, 8, 9, tzinfo=UTC)),
+    ("2015-05-17T18:08:09", datetime(2015, 5, 17, 18, 8, 9, tzinfo=UTC)),
+    (1456144064, datetime(2016, 2, 22, 12, 27, 44, tzinfo=UTC)),
+    (1551433034286, datetime(2019, 3, 1, 9, 37, 14, 286000, tzinfo=UTC)),
+    (None, None), (True, None), ("", None), ("yesterday", None), ("9" * 100, None),
+    (10**30, None), (float("inf"), None), (float("nan"), None), ([], None),
+])
+def test_parse_time(value: object, expected: datetime | None) -> None:
+    assert parse_time(value) == expected
+
+
+def test_secret_helpers() -> None:
+    assert secret_matches("a", ["b", "a"])
+    assert not secret_matches("", [""])
+    assert not secret_matches("a", [])
+    assert not secret_matches("ä", ["a"])
+    body = b"payload"
+    good = "sha256=" + hmac.new(b"k", body, hashlib.sha256).hexdigest()
+    assert hub_signature_matches(good, body, ["x", "k"])
+    assert hub_signature_matches(good.upper().replace("SHA256=", "sha256="), body, ["k"])
+    assert not hub_signature_matches(good, body, [""])
+    assert not hub_signature_matches(good.replace("sha256", "sha1"), body, ["k"])
+    assert not hub_signature_matches("sha256=", body, ["k"])
+    assert not hub_signature_matches("garbage ✓", body, ["k"])
+    assert basic_auth_password("Basic dTpwOmFzcw==") == "p:ass"  # "u:p:ass"
+    assert basic_auth_password("basic dTo=") == ""
+    assert basic_auth_password("Basic %%%") is None
+    assert bearer_token("Bearer  tok ") == "tok"
+    assert bearer_token("Token tok") is None
+
+
+def test_small_readers() -> None:
+    assert get_id({"n": 12}, "n") == "12" and get_id({"n": " 7 "}, "n") == "7"
+    assert get_id({"n": True}, "n") is None and get_id({"n": 10**40}, "n") is None
+    assert get_id({"n": 1.5}, "n") is None and get_id("x", "n") is None
+    assert split_name_email("Jane Doe <jane@example.com>") == ("Jane Doe", "jane@example.com")
+    assert split_name_email("<jane@example.com>") == ("jane@example.com", "jane@example.com")
+    assert split_name_email("jane") == ("jane", None)
+
+
+def test_ref_helpers() -> None:
+    assert is_history_ref("refs/heads/main") and is_history_ref("refs/tags/v1")
+    for ref in ("refs/heads/", "refs/pull/1/head", "main", "refs/changes/1/1/1"):
+        assert not is_history_ref(ref)
+    assert full_ref("main") == "refs/heads/main" and full_ref("v1", "tag") == "refs/tags/v1"
+    assert full_ref("refs/heads/x", "tag") == "refs/heads/x"
+    assert short_ref("refs/heads/a/b") == "a/b" and short_ref("x") == "x"
+    assert unique("a", None, "", "b", "a") == ("a", "b")
+    assert pull_request_keys("PROJ-1 and PROJ-2", "proj-3-x", "PROJ-1, ABC-9") == (
+        "PROJ-1", "PROJ-2", "PROJ-3", "ABC-9")

@@ -1,0 +1,148 @@
+"""``POST /webhooks/<integration id>``: verified, stored, then acknowledged.
+
+Order of checks, each answering before anything is stored or queued: size (413),
+integration (404), rate (429), host recognised (400), signature (401), body parses
+(400). Then a duplicate (same host delivery id, or same body when the host sends
+none) is answered 202 without a second copy; a new delivery is committed to the
+database and only then acknowledged and queued.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+
+import redis
+from flask import current_app, request
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.jobs.webhooks import enqueue_delivery
+from app.models import Delivery, Integration, utcnow
+from app.queue import QueueUnavailable, connection
+from webhooks import bp
+from webhooks.hosts import identify
+from webhooks.hosts.base import Incoming, WebhookError
+from webhooks.sns import make_receiver
+
+#: Headers kept with a stored delivery: what processing needs to parse it again and
+#: what an admin wants to see. Never authentication headers or tokens.
+KEPT_HEADERS = (
+    "Content-Type",
+    "User-Agent",
+    "X-GitHub-Event",
+    "X-GitHub-Delivery",
+    "X-GitHub-Hook-ID",
+    "X-Gitlab-Event",
+    "X-Gitlab-Event-UUID",
+    "X-Gitlab-Instance",
+    "X-Event-Key",
+    "X-Request-UUID",
+    "X-Request-Id",
+    "X-Hook-UUID",
+    "X-Amz-Sns-Message-Type",
+    "X-Amz-Sns-Message-Id",
+    "X-Amz-Sns-Topic-Arn",
+    "Webhook-Id",
+    "Webhook-Timestamp",
+    "Idempotency-Key",
+)
+
+
+def _answer(status: int, code: str, message: str, **extra: Any) -> tuple[dict[str, Any], int]:
+    if status >= 400:
+        return {"error": {"code": code, "message": message}}, status
+    return {"status": code, "message": message, **extra}, status
+
+
+def _over_rate(integration_id: int) -> int | None:
+    """Seconds to wait if the integration is over its rate; None if under (or if Redis
+    cannot tell: rate limiting must not turn a Redis outage into lost deliveries)."""
+    limit = current_app.config["WEBHOOK_RATE_PER_MINUTE"]
+    window = int(time.time() // 60)
+    key = f"gitbridge:rate:webhook:{integration_id}:{window}"
+    try:
+        pipe = connection().pipeline()
+        pipe.incr(key)
+        pipe.expire(key, 120)
+        count = pipe.execute()[0]
+    except redis.RedisError:
+        return None
+    return 60 - int(time.time() % 60) if count > limit else None
+
+
+def _read_body() -> bytes | None:
+    """The raw body, or None if it is larger than allowed (read no further than that)."""
+    limit = current_app.config["WEBHOOK_MAX_BYTES"]
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    body = request.stream.read(limit + 1)
+    return None if len(body) > limit else body
+
+
+@bp.post("/<int:integration_id>")
+def receive(integration_id: int) -> Any:
+    """Receive a delivery from a git host (or a CI system's generic trigger)."""
+    body = _read_body()
+    if body is None:
+        return _answer(413, "too_large", "the delivery is larger than this app accepts")
+    integration = db.session.get(Integration, integration_id)
+    if integration is None:
+        return _answer(404, "unknown_integration", "no integration here")
+    wait = _over_rate(integration.id)
+    if wait is not None:
+        answer = _answer(429, "rate_limited", "too many deliveries for this integration")
+        return answer[0], 429, {"Retry-After": str(wait)}
+    incoming = Incoming(headers=dict(request.headers), body=body, query=dict(request.args))
+    receiver_class = identify(incoming)
+    if receiver_class is None:
+        return _answer(400, "unrecognised", "no supported git host sends deliveries like this")
+    receiver = make_receiver(receiver_class)
+    now = utcnow()
+    try:
+        receiver.verify(incoming, integration.webhook_secrets(now))
+        event = receiver.event(incoming)
+        events = receiver.parse(incoming)
+    except WebhookError as exc:
+        current_app.logger.info(
+            "webhooks.refused integration=%s host=%s code=%s",
+            integration.id,
+            receiver.host,
+            exc.code,
+        )
+        return _answer(exc.status, exc.code, exc.message)
+    integration.webhook_seen_at = now
+    if not events:
+        db.session.commit()
+        return _answer(202, "ignored", f"'{event}' deliveries need no work")
+    key = receiver.delivery_id(incoming) or "sha256:" + hashlib.sha256(body).hexdigest()
+    delivery = Delivery(
+        tenant_id=integration.tenant_id,
+        integration_id=integration.id,
+        host=receiver.host,
+        event=event[:128],
+        delivery_key=key[:255],
+        body=body,
+        received_at=now,
+        headers={h: request.headers[h] for h in KEPT_HEADERS if h in request.headers},
+        repositories=sorted(
+            {
+                ref.full_name or ref.name
+                for ref in (getattr(e, "repository", None) for e in events)
+                if ref
+            }
+        ),
+    )
+    db.session.add(delivery)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return _answer(202, "duplicate", "this delivery was received before")
+    try:
+        enqueue_delivery(delivery.id)
+    except QueueUnavailable:
+        # Stored: the scheduler's sweeper queues it when Redis is back.
+        current_app.logger.warning("webhooks.queue_unavailable delivery=%s", delivery.id)
+    return _answer(202, "accepted", "stored and queued", delivery_id=delivery.id)
