@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import current_app
 
@@ -29,6 +30,7 @@ from app.models import (
     Repository,
     RepositoryStatus,
     Tenant,
+    as_utc,
 )
 
 #: How each probe failure is answered: (status, code).
@@ -238,11 +240,20 @@ def as_json(integration: Integration) -> dict[str, Any]:
         "webhook": {
             "url": f"{base}/webhooks/{integration.id}",
             "secret": integration.webhook_secret,
+            # For hosts that can neither sign nor send a header (Gerrit, SNS).
+            "url_with_secret": f"{base}/webhooks/{integration.id}?secret="
+            + quote(integration.webhook_secret, safe=""),
+            "previous_secret_expires_at": _iso(integration.previous_secret_expires_at),
+            "last_delivery_at": _iso(integration.webhook_seen_at),
         },
         "settings": {**DEFAULT_SETTINGS, **(integration.settings or {})},
         "repository_count": len(integration.repositories),
         "created_at": integration.created_at.isoformat() if integration.created_at else None,
     }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return as_utc(value).isoformat() if value else None
 
 
 def repository_json(repository: Repository) -> dict[str, Any]:

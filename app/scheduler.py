@@ -62,7 +62,8 @@ def sweep_deliveries(now: datetime) -> list[int]:
                 Delivery.started_at < now - STUCK_AFTER,
             )
             .values(status=DeliveryStatus.QUEUED.value)
-            .returning(Delivery.id)
+            .returning(Delivery.id),
+            execution_options={"synchronize_session": False},
         )
         .scalars()
         .all()
@@ -80,7 +81,10 @@ def sweep_deliveries(now: datetime) -> list[int]:
         .all()
     )
     retention = timedelta(days=current_app.config["WEBHOOK_RETENTION_DAYS"])
-    db.session.execute(sa.delete(Delivery).where(Delivery.received_at < now - retention))
+    db.session.execute(
+        sa.delete(Delivery).where(Delivery.received_at < now - retention),
+        execution_options={"synchronize_session": False},
+    )
     db.session.commit()
     queued_jobs = set(get_queue(WEBHOOK).get_job_ids())
     swept = [d for d in waiting if job_id(d) not in queued_jobs]

@@ -40,6 +40,7 @@ from app.models import (
     Repository,
     RepositoryStatus,
     Tag,
+    as_utc,
     utcnow,
 )
 from app.queue import WEBHOOK
@@ -64,7 +65,8 @@ def claim(delivery_id: int) -> bool:
             status=DeliveryStatus.PROCESSING.value,
             started_at=utcnow(),
             attempts=Delivery.attempts + 1,
-        )
+        ),
+        execution_options={"synchronize_session": False},
     )
     db.session.commit()
     return result.rowcount == 1  # type: ignore[attr-defined]
@@ -232,7 +234,7 @@ def _set_pull_request(repository: Repository, pr: ev.PullRequest) -> None:
             tenant_id=repository.tenant_id, repository_id=repository.id, number=pr.number
         )
         db.session.add(row)
-    elif row.updated_at and pr.updated_at and pr.updated_at < row.updated_at:
+    elif row.updated_at and pr.updated_at and pr.updated_at < as_utc(row.updated_at):
         return  # an older event arriving late does not undo a newer one
     row.title, row.description, row.state = pr.title, pr.description, pr.state
     row.source_branch, row.target_branch, row.url = pr.source_branch, pr.target_branch, pr.url

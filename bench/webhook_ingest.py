@@ -32,7 +32,7 @@ from common import ROOT, add_repository, bench_env, fresh_app
 from app.extensions import db
 from app.models import Delivery, Integration
 
-PAYLOAD = ROOT / "tests/fixtures/webhooks/github/push.json"
+PAYLOAD = ROOT / "tests/fixtures/webhooks/github/payloads/push.json"
 
 LUA = """
 local counter = 0

@@ -1,0 +1,173 @@
+"""The receiving endpoint: every answer, durability before acknowledgement, duplicates."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+from rq import Queue
+
+from app import scheduler
+from app.extensions import db
+from app.models import Delivery, Integration, Tenant, utcnow
+from app.queue import WEBHOOK
+from tests.support.connect import ConnectActions
+
+FIXTURES = Path(__file__).parent.parent / "fixtures/webhooks"
+PUSH = (FIXTURES / "github/payloads/push.with-new-branch.json").read_bytes()
+
+
+@pytest.fixture
+def integration(app: Flask) -> Integration:
+    tenant = Tenant(client_key="client-a", shared_secret="s" * 40, base_url="https://a")
+    db.session.add(tenant)
+    db.session.flush()
+    row = Integration(tenant_id=tenant.id, kind="github", display_name="gh", settings={},
+                      mode="webhook")
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def github(client: Any, integration: Integration, body: bytes = PUSH, *, event: str = "push",
+           delivery: str | None = "d-1", secret: str | None = None, **headers: str) -> Any:
+    key = (secret or integration.webhook_secret).encode()
+    all_headers = {"X-GitHub-Event": event, "Content-Type": "application/json",
+                   "X-Hub-Signature-256": "sha256=" + hmac.new(key, body, hashlib.sha256)
+                   .hexdigest(), **headers}
+    if delivery:
+        all_headers["X-GitHub-Delivery"] = delivery
+    return client.post(f"/webhooks/{integration.id}", data=body, headers=all_headers)
+
+
+def stored() -> list[Delivery]:
+    db.session.expire_all()
+    return list(db.session.execute(db.select(Delivery)).scalars())
+
+
+def queued(conn: redis.Redis) -> int:
+    return Queue(WEBHOOK, connection=conn).count
+
+
+def test_accepted_delivery_is_stored_then_queued(client: Any, integration: Integration,
+                                                 redis_conn: redis.Redis) -> None:
+    response = github(client, integration)
+    assert response.status_code == 202
+    assert response.get_json()["status"] == "accepted"
+    (delivery,) = stored()
+    assert delivery.body == PUSH  # byte for byte
+    assert delivery.host == "github" and delivery.event == "push"
+    assert delivery.delivery_key == "d-1" and delivery.status == "queued"
+    assert delivery.repositories == ["Codertocat/Hello-World"]
+    assert "X-Hub-Signature-256" not in delivery.headers  # no credentials at rest
+    assert queued(redis_conn) == 1
+
+
+def test_duplicates_are_recognised(client: Any, integration: Integration,
+                                   redis_conn: redis.Redis) -> None:
+    assert github(client, integration).get_json()["status"] == "accepted"
+    again = github(client, integration)
+    assert again.status_code == 202 and again.get_json()["status"] == "duplicate"
+    # Hosts that send no delivery id: the same body is the same delivery.
+    assert github(client, integration, delivery=None).get_json()["status"] == "accepted"
+    assert github(client, integration, delivery=None).get_json()["status"] == "duplicate"
+    assert len(stored()) == 2 and queued(redis_conn) == 2
+
+
+@pytest.mark.parametrize(("change", "status", "code"), [
+    ({"secret": "not-the-secret"}, 401, "bad_signature"),
+    ({"body": b"{not json"}, 400, "malformed"),
+    ({"body": b"[]"}, 400, "malformed"),
+])
+def test_refusals_store_and_queue_nothing(client: Any, integration: Integration,
+                                          redis_conn: redis.Redis, change: dict[str, Any],
+                                          status: int, code: str) -> None:
+    response = github(client, integration, **change)
+    assert response.status_code == status
+    assert response.get_json()["error"]["code"] == code
+    assert stored() == [] and queued(redis_conn) == 0
+
+
+def test_unsigned_and_unknown(client: Any, integration: Integration,
+                              redis_conn: redis.Redis) -> None:
+    response = client.post(f"/webhooks/{integration.id}", data=PUSH,
+                           headers={"X-GitHub-Event": "push"})
+    assert response.status_code == 401
+    assert client.post("/webhooks/999999", data=PUSH).status_code == 404
+    response = client.post(f"/webhooks/{integration.id}", data=b'{"hello": 1}',
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "unrecognised"
+    assert stored() == [] and queued(redis_conn) == 0
+
+
+def test_unknown_events_need_no_work(client: Any, integration: Integration,
+                                     redis_conn: redis.Redis) -> None:
+    ping = (FIXTURES / "github/payloads/ping.json").read_bytes()
+    response = github(client, integration, ping, event="ping")
+    assert response.status_code == 202 and response.get_json()["status"] == "ignored"
+    response = github(client, integration, b"{}", event="watch")
+    assert response.status_code == 202
+    assert stored() == [] and queued(redis_conn) == 0
+
+
+def test_oversized_is_refused(client: Any, integration: Integration, app: Flask) -> None:
+    app.config["WEBHOOK_MAX_BYTES"] = 1000
+    body = json.dumps({"padding": "x" * 2000}).encode()
+    assert github(client, integration, body).status_code == 413
+    assert stored() == []
+
+
+def test_rate_limit(client: Any, integration: Integration, app: Flask,
+                    redis_conn: redis.Redis) -> None:
+    app.config["WEBHOOK_RATE_PER_MINUTE"] = 2
+    assert github(client, integration, delivery="a").status_code == 202
+    assert github(client, integration, delivery="b").status_code == 202
+    response = github(client, integration, delivery="c")
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) <= 60
+    assert len(stored()) == 2 and queued(redis_conn) == 2
+
+
+def test_previous_secret_works_during_rotation(connect: ConnectActions,
+                                               redis_conn: redis.Redis) -> None:
+    key, secret = connect.installed()
+    connect.fake.site("site-a").admins.add("user-1")
+    created = connect.api("POST", "/api/v1/integrations", key, secret,
+                          json={"kind": "github", "mode": "webhook"}).get_json()
+    integration = db.session.get(Integration, created["id"])
+    old = created["webhook"]["secret"]
+    rotated = connect.api("POST", f"/api/v1/integrations/{created['id']}/webhook/regenerate",
+                          key, secret).get_json()
+    new = rotated["webhook"]["secret"]
+    assert new != old and rotated["webhook"]["previous_secret_expires_at"]
+    assert github(connect.client, integration, secret=old, delivery="x").status_code == 202
+    assert github(connect.client, integration, secret=new, delivery="y").status_code == 202
+    integration.previous_secret_expires_at = integration.previous_secret_expires_at.replace(
+        year=2000)
+    db.session.commit()
+    assert github(connect.client, integration, secret=old, delivery="z").status_code == 401
+
+
+def test_redis_down_still_stores_and_the_sweeper_queues_later(
+        app: Flask, client: Any, integration: Integration, redis_conn: redis.Redis) -> None:
+    app.extensions["redis"] = redis.Redis.from_url("redis://127.0.0.1:9/0",
+                                                   socket_connect_timeout=0.2)
+    response = github(client, integration)
+    assert response.status_code == 202  # stored durably: acknowledging is safe
+    (delivery,) = stored()
+    assert delivery.status == "queued" and queued(redis_conn) == 0
+    app.extensions["redis"] = redis.Redis.from_url(app.config["REDIS_URL"])
+    delivery_id = delivery.id
+    result = scheduler.tick(utcnow() + timedelta(minutes=1))
+    assert result["deliveries"] == [delivery_id]
+    assert queued(redis_conn) == 1
+    # Queued once: a second sweep sees the job in Redis and leaves it.
+    redis_conn.delete("gitbridge:scheduler:tick")
+    assert scheduler.tick(utcnow() + timedelta(minutes=2))["deliveries"] == []
