@@ -15,9 +15,9 @@ from flask import current_app
 
 from app.extensions import db
 from app.jobs import has_pending, is_locked, request_index
-from app.jobs.webhooks import enqueue_delivery, job_id
+from app.jobs.webhooks import schedule_processing
 from app.models import Delivery, DeliveryStatus, Integration, Repository, RepositoryStatus, utcnow
-from app.queue import MANUAL, SCHEDULED, WEBHOOK, connection, get_queue
+from app.queue import MANUAL, SCHEDULED, connection
 from app.webhook_processing import STUCK_AFTER
 
 #: A stored delivery still queued after this long is checked against Redis.
@@ -68,29 +68,24 @@ def sweep_deliveries(now: datetime) -> list[int]:
         .scalars()
         .all()
     )
-    waiting = (
-        db.session.execute(
-            sa.select(Delivery.id)
-            .where(
-                Delivery.status == DeliveryStatus.QUEUED.value,
-                Delivery.received_at < now - SWEEP_AFTER,
-            )
-            .order_by(Delivery.id)
+    waiting = db.session.execute(
+        sa.select(Delivery.id, Delivery.integration_id).where(
+            Delivery.status == DeliveryStatus.QUEUED.value,
+            Delivery.received_at < now - SWEEP_AFTER,
         )
-        .scalars()
-        .all()
-    )
+    ).all()
     retention = timedelta(days=current_app.config["WEBHOOK_RETENTION_DAYS"])
     db.session.execute(
         sa.delete(Delivery).where(Delivery.received_at < now - retention),
         execution_options={"synchronize_session": False},
     )
     db.session.commit()
-    queued_jobs = set(get_queue(WEBHOOK).get_job_ids())
-    swept = [d for d in waiting if job_id(d) not in queued_jobs]
-    for delivery_id in swept:
-        enqueue_delivery(delivery_id)
-    return sorted(set(swept) | set(stuck))
+    integrations = sorted({row.integration_id for row in waiting})
+    for integration_id in integrations:
+        # Forced: Redis may hold a stale pending mark; a job that finds the integration
+        # already being drained exits at once.
+        schedule_processing(integration_id, force=True)
+    return sorted({row.id for row in waiting} | set(stuck))
 
 
 def tick(now: datetime | None = None) -> dict[str, list[int]]:

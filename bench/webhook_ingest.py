@@ -122,10 +122,10 @@ def main() -> None:
         try:
             for _ in range(100):
                 try:
-                    requests.get(base + "/healthz", timeout=1)
+                    requests.get(base + "/healthz", timeout=5)
                     break
-                except requests.ConnectionError:
-                    time.sleep(0.1)
+                except requests.RequestException:
+                    time.sleep(0.2)
             wrk(base + "/healthz", 3)  # warm-up
             bare = wrk(base + "/healthz", args.seconds)
             ingest = wrk(f"{base}/webhooks/{integration_id}", args.seconds, script)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from datetime import timedelta
 from typing import Any
 
 import redis
@@ -18,8 +19,8 @@ from flask import current_app, request
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.jobs.webhooks import enqueue_delivery
-from app.models import Delivery, Integration, utcnow
+from app.jobs.webhooks import schedule_processing
+from app.models import Delivery, Integration, as_utc, utcnow
 from app.queue import QueueUnavailable, connection
 from webhooks import bp
 from webhooks.hosts import identify
@@ -48,6 +49,10 @@ KEPT_HEADERS = (
     "Webhook-Timestamp",
     "Idempotency-Key",
 )
+
+
+#: ``webhook_seen_at`` is refreshed at most this often.
+SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 def _answer(status: int, code: str, message: str, **extra: Any) -> tuple[dict[str, Any], int]:
@@ -112,7 +117,9 @@ def receive(integration_id: int) -> Any:
             exc.code,
         )
         return _answer(exc.status, exc.code, exc.message)
-    integration.webhook_seen_at = now
+    seen = integration.webhook_seen_at
+    if seen is None or now - as_utc(seen) > SEEN_RESOLUTION:
+        integration.webhook_seen_at = now  # not every time: one row, many concurrent writers
     if not events:
         db.session.commit()
         return _answer(202, "ignored", f"'{event}' deliveries need no work")
@@ -136,13 +143,15 @@ def receive(integration_id: int) -> Any:
     )
     db.session.add(delivery)
     try:
+        db.session.flush()
+        delivery_id, integration_id = delivery.id, integration.id
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         return _answer(202, "duplicate", "this delivery was received before")
     try:
-        enqueue_delivery(delivery.id)
+        schedule_processing(integration_id)
     except QueueUnavailable:
         # Stored: the scheduler's sweeper queues it when Redis is back.
-        current_app.logger.warning("webhooks.queue_unavailable delivery=%s", delivery.id)
-    return _answer(202, "accepted", "stored and queued", delivery_id=delivery.id)
+        current_app.logger.warning("webhooks.queue_unavailable delivery=%s", delivery_id)
+    return _answer(202, "accepted", "stored and queued", delivery_id=delivery_id)

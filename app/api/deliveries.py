@@ -13,7 +13,7 @@ from app.api import bp
 from app.api.common import require_admin, tenant_get
 from app.connect.auth import context_token_required
 from app.extensions import db
-from app.jobs.webhooks import enqueue_delivery
+from app.jobs.webhooks import schedule_processing
 from app.models import Delivery, DeliveryStatus, Integration, utcnow
 from app.queue import QueueUnavailable
 
@@ -46,7 +46,7 @@ def replay_delivery(delivery_id: int) -> tuple[dict[str, Any], int]:
     delivery.outcome = "replay requested"
     db.session.commit()
     try:
-        enqueue_delivery(delivery.id)
+        schedule_processing(delivery.integration_id)
     except QueueUnavailable:
         current_app.logger.warning("api.replay.queue_unavailable delivery=%s", delivery.id)
     return delivery.summary(), 202

@@ -12,11 +12,20 @@ from __future__ import annotations
 
 import uuid
 
+import redis
 from rq import Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
-from app.queue import MANUAL, QUEUE_NAMES, SCHEDULED, WEBHOOK, connection, enqueue
+from app.queue import (
+    MANUAL,
+    QUEUE_NAMES,
+    SCHEDULED,
+    WEBHOOK,
+    QueueUnavailable,
+    connection,
+    enqueue,
+)
 
 PRIORITY = {MANUAL: 0, WEBHOOK: 1, SCHEDULED: 2}
 JOB_TIMEOUT = 2 * 3600
@@ -42,7 +51,10 @@ def request_index(repository_id: int, queue_name: str = MANUAL) -> str:
     """
     assert queue_name in QUEUE_NAMES
     conn = connection()
-    current = conn.get(pending_key(repository_id))
+    try:
+        current = conn.get(pending_key(repository_id))
+    except redis.RedisError as exc:
+        raise QueueUnavailable(f"the job queue is unavailable: {type(exc).__name__}") from exc
     if current:
         text = current.decode() if isinstance(current, bytes) else str(current)
         queued_in, _, job_id = text.partition("|")
