@@ -11,15 +11,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
 
-from app import credentials
+from app import credentials, providers
 from app.extensions import db
+from app.git_hosts.errors import GitHostError
 from app.indexing.credentials import GitCredentials
 from app.indexing.engine import Indexer
 from app.indexing.errors import GitError
 from app.indexing.mirror import Mirror
-from app.models import Integration, Repository, RepositoryStatus, as_utc, utcnow
+from app.models import Integration, PullRequest, Repository, RepositoryStatus, as_utc, utcnow
+from app.store import pull_requests
 from app.store.writer import DatabaseSink
 
 #: Adaptive polling: next check after a quarter of the time since the last change,
@@ -51,6 +54,10 @@ def mirror_for(repository: Repository) -> Mirror:
 
 
 def git_credentials_for(integration: Integration) -> GitCredentials:
+    if providers.is_service(integration.kind):
+        login = providers.for_integration(integration).git_credentials()
+        return GitCredentials(username=login["username"], password=login["password"],
+                              ssl_verify=bool(integration.setting("ssl_verify")))
     return credentials.git_credentials(
         integration.auth_type,
         credentials.load(integration.credentials),
@@ -101,10 +108,12 @@ def run_index(repository_id: int) -> str:
             return "error"
         raise TransientIndexError(exc.message) from exc
     now = utcnow()
+    if providers.is_service(integration.kind):
+        sync_pull_requests(repository, integration, sink)
     changed = result.refs != previous
     repository.refs = result.refs
     repository.default_branch = result.main_branch
-    repository.counts = {**sink.counts(), "pull_requests": 0}
+    repository.counts = {**sink.counts(), "pull_requests": count_pull_requests(repository)}
     repository.last_indexed_at = now
     if changed or repository.last_changed_at is None:
         repository.last_changed_at = now
@@ -114,3 +123,43 @@ def run_index(repository_id: int) -> str:
     set_status(repository, RepositoryStatus.INDEXED)
     sink.log(f"indexed: {result.commits_added} new, {result.commits_removed} removed commits")
     return "indexed"
+
+
+def count_pull_requests(repository: Repository) -> int:
+    return int(db.session.execute(
+        sa.select(sa.func.count()).select_from(PullRequest)
+        .where(PullRequest.repository_id == repository.id)).scalar_one())
+
+
+def sync_pull_requests(repository: Repository, integration: Integration, sink: DatabaseSink
+                       ) -> None:
+    """Pull/merge requests changed since the last sync, from the host's API.
+
+    A rate limit does not fail the index: the commits are in; pull requests catch up
+    at the next run, and the repository says so.
+    """
+    started = utcnow()
+    provider = providers.for_integration(integration)
+    synced = 0
+    try:
+        for pr in provider.pull_requests(providers.host_repository(repository),
+                                         repository.prs_synced_at):
+            pull_requests.upsert(
+                repository, number=pr.number, title=pr.title, description=pr.description,
+                state=pr.state, source_branch=pr.source_branch,
+                target_branch=pr.target_branch, author=pr.author,
+                reviewers=pr.reviewers_json(), url=pr.url, updated_at=pr.updated_at)
+            synced += 1
+    except GitHostError as exc:
+        db.session.commit()  # keep what was synced
+        sink.log(f"pull requests: {exc.message}")
+        repository.warnings = [*(repository.warnings or []), {
+            "code": exc.code, "message": f"Pull requests not fully synced: {exc.message}",
+            "at": started.isoformat()}][-20:]
+        return
+    repository.prs_synced_at = started
+    # Caught up: earlier "not fully synced" warnings no longer hold.
+    repository.warnings = [w for w in repository.warnings or []
+                           if not str(w.get("message", "")).startswith("Pull requests not fully")]
+    db.session.commit()
+    sink.log(f"pull requests: {synced} new or updated")

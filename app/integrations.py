@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,11 @@ from urllib.parse import quote, urlsplit
 
 from flask import current_app
 
-from app import credentials
+from app import credentials, providers
 from app.errors import Problem
 from app.extensions import db
+from app.git_hosts.base import Account, Provider
+from app.git_hosts.errors import GitHostError
 from app.hosts import BY_KIND
 from app.indexing import errors as git_errors
 from app.indexing.credentials import host_key_fingerprints
@@ -32,6 +35,9 @@ from app.models import (
     Tenant,
     as_utc,
 )
+
+#: Repositories shown by a preview (the wizard's picker).
+PREVIEW_LIMIT = 5000
 
 #: How each probe failure is answered: (status, code).
 PROBE_ERRORS: dict[type[git_errors.GitError], tuple[int, str]] = {
@@ -132,12 +138,15 @@ def create(tenant: Tenant, body: dict[str, Any]) -> Integration:
         raise Problem(400, "invalid_mode", 'mode must be "full" or "webhook"')
     if mode == IntegrationMode.WEBHOOK.value:
         return create_webhook_mode(tenant, kind, body)
+    if providers.is_service(kind):
+        return create_service(tenant, kind, body)
     if kind != "git":
         raise Problem(
             400,
             "unsupported_kind",
-            f"connecting {BY_KIND[kind].name} is not available in this version yet; "
-            'connect its repositories one by one with kind "git" meanwhile',
+            f"connecting {BY_KIND[kind].name} through its API is not available in this "
+            "version; use webhook indexing (\"mode\": \"webhook\") or connect its "
+            "repositories one by one with kind \"git\"",
         )
     url = body.get("url")
     if not isinstance(url, str) or not url.strip():
@@ -181,6 +190,75 @@ def create(tenant: Tenant, body: dict[str, Any]) -> Integration:
     return integration
 
 
+@dataclass
+class ServiceCheck:
+    provider: Provider
+    account: Account
+    auth_type: str
+    fields: dict[str, str]
+    settings: dict[str, Any]
+    base_url: str | None
+
+
+def _service_provider(kind: str, body: dict[str, Any]) -> ServiceCheck:
+    """Check a git-service body and its credentials with the host (nothing saved)."""
+    base_url = body.get("base_url")
+    if kind in providers.SELF_MANAGED:
+        if not isinstance(base_url, str) or not base_url.startswith(("https://", "http://")):
+            raise Problem(400, "invalid_base_url",
+                          f"base_url (the web root of your {BY_KIND[kind].name}) is required")
+        base_url = base_url.rstrip("/")
+    else:
+        base_url = None
+    try:
+        auth_type, fields = credentials.parse_auth(body.get("auth"))
+    except credentials.AuthInvalid as exc:
+        raise Problem(400, "invalid_auth", str(exc)) from exc
+    settings = validate_settings(body.get("settings"))
+    try:
+        provider = providers.build(kind, base_url=base_url, auth_type=auth_type, fields=fields,
+                                   settings=settings)
+        account = provider.check_credentials()
+    except GitHostError as exc:
+        raise providers.problem(exc) from exc
+    return ServiceCheck(provider, account, auth_type, fields, settings, base_url)
+
+
+def preview(body: dict[str, Any]) -> dict[str, Any]:
+    """What connecting would see: the account and the repositories (nothing saved)."""
+    kind = body.get("kind")
+    if not isinstance(kind, str) or not providers.is_service(kind):
+        raise Problem(400, "unknown_kind", "preview works for git services (GitHub, GitLab, "
+                                           "Bitbucket)")
+    check = _service_provider(kind, body)
+    try:
+        repositories = [{"name": r.name, "web_url": r.web_url,
+                         "default_branch": r.default_branch}
+                        for _, r in zip(range(PREVIEW_LIMIT), check.provider.list_repositories(),
+                                        strict=False)]
+    except GitHostError as exc:
+        raise providers.problem(exc) from exc
+    return {"account": {"login": check.account.login, "name": check.account.name},
+            "repositories": repositories, "warnings": check.provider.warnings}
+
+
+def create_service(tenant: Tenant, kind: str, body: dict[str, Any]) -> Integration:
+    """A git-service integration: credentials checked, saved; the scan connects its
+    repositories."""
+    check = _service_provider(kind, body)
+    display_name = body.get("display_name") or BY_KIND[kind].name
+    if not isinstance(display_name, str) or len(display_name) > 255:
+        raise Problem(400, "invalid_display_name", "display_name must be a short string")
+    integration = Integration(
+        tenant_id=tenant.id, kind=kind, display_name=display_name, base_url=check.base_url,
+        auth_type=check.auth_type, credentials=credentials.dump(check.fields),
+        settings=check.settings, account_login=check.account.login,
+    )
+    db.session.add(integration)
+    db.session.commit()
+    return integration
+
+
 def create_webhook_mode(tenant: Tenant, kind: str, body: dict[str, Any]) -> Integration:
     """A webhook-indexing integration: nothing to reach or check; repositories appear
     with their first delivery."""
@@ -207,8 +285,19 @@ def create_webhook_mode(tenant: Tenant, kind: str, body: dict[str, Any]) -> Inte
 
 
 def remove(integration: Integration) -> None:
-    """Disconnect: its repositories' mirrors and index go with it."""
+    """Disconnect: its repositories' mirrors and index go with it, and the webhooks the
+    app created on the host."""
+    from app.scanning import remove_webhook
+
+    provider = None
+    if providers.is_service(integration.kind) and any(r.hook_id for r in
+                                                      integration.repositories):
+        try:
+            provider = providers.for_integration(integration)
+        except GitHostError:
+            provider = None
     for repository in integration.repositories:
+        remove_webhook(provider, repository)
         remove_mirror(repository)
     db.session.delete(integration)
     db.session.commit()
@@ -233,6 +322,9 @@ def as_json(integration: Integration) -> dict[str, Any]:
         "url": integration.url,
         "mode": integration.mode,
         "status": integration.status,
+        "error": integration.error,
+        "account": {"login": integration.account_login} if integration.account_login else None,
+        "last_scan_at": _iso(integration.last_scan_at),
         "auth": auth,
         "host_keys": host_key_fingerprints(integration.known_hosts)
         if integration.known_hosts
@@ -276,4 +368,9 @@ def repository_json(repository: Repository) -> dict[str, Any]:
         "warnings": repository.warnings or [],
         "log": repository.index_log or [],
         "project_keys": repository.project_keys,
+        "webhook": {
+            "installed": bool(repository.hook_id),
+            "manual_steps": next((w["message"] for w in repository.warnings or []
+                                  if w.get("code") == "webhook_not_created"), None),
+        },
     }

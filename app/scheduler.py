@@ -13,8 +13,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from app import providers
 from app.extensions import db
 from app.jobs import has_pending, is_locked, request_index
+from app.jobs.scan import queue_scan
 from app.jobs.webhooks import schedule_processing
 from app.models import Delivery, DeliveryStatus, Integration, Repository, RepositoryStatus, utcnow
 from app.queue import MANUAL, SCHEDULED, connection
@@ -35,6 +37,19 @@ def due_for_poll(now: datetime) -> list[int]:
         .where(Repository.next_poll_at <= now)
     ).all()
     return [rid for rid, settings in rows if (settings or {}).get("enabled", True)]
+
+
+def scans_due(now: datetime) -> list[int]:
+    """Git-service integrations whose daily scan (new and removed repositories) is due."""
+    rows = db.session.execute(
+        sa.select(Integration.id, Integration.kind, Integration.settings).where(
+            Integration.mode == "full", Integration.next_scan_at <= now)
+    ).all()
+    due = [r.id for r in rows
+           if providers.is_service(r.kind) and (r.settings or {}).get("enabled", True)]
+    for integration_id in due:
+        queue_scan(integration_id)
+    return due
 
 
 def recover() -> list[int]:
@@ -91,15 +106,16 @@ def sweep_deliveries(now: datetime) -> list[int]:
 def tick(now: datetime | None = None) -> dict[str, list[int]]:
     """One round of scheduled work; returns what was queued, for logs and tests."""
     if not connection().set("gitbridge:scheduler:tick", "1", nx=True, ex=TICK_SECONDS - 5):
-        return {"polled": [], "recovered": [], "deliveries": []}
+        return {"polled": [], "recovered": [], "deliveries": [], "scans": []}
     now = now or utcnow()
     polled = due_for_poll(now)
     for repository_id in polled:
         request_index(repository_id, SCHEDULED)
     recovered = recover()
     deliveries = sweep_deliveries(now)
+    scans = scans_due(now)
     db.session.remove()
-    return {"polled": polled, "recovered": recovered, "deliveries": deliveries}
+    return {"polled": polled, "recovered": recovered, "deliveries": deliveries, "scans": scans}
 
 
 def run_forever() -> None:

@@ -36,15 +36,14 @@ from app.models import (
     DeliveryStatus,
     Integration,
     PullRequest,
-    PullRequestKey,
     Repository,
     RepositoryStatus,
     Tag,
-    as_utc,
     utcnow,
 )
 from app.queue import WEBHOOK
 from app.repository_urls import url_key
+from app.store import pull_requests
 from app.store.writer import DatabaseSink
 from webhooks.hosts import events as ev
 from webhooks.hosts import receiver_for
@@ -224,30 +223,13 @@ def _set_ref(repository: Repository, ref: str, sha: str | None, deleted: bool) -
 
 
 def _set_pull_request(repository: Repository, pr: ev.PullRequest) -> None:
-    row = db.session.execute(
-        sa.select(PullRequest).where(
-            PullRequest.repository_id == repository.id, PullRequest.number == pr.number
-        )
-    ).scalar_one_or_none()
-    if row is None:
-        row = PullRequest(
-            tenant_id=repository.tenant_id, repository_id=repository.id, number=pr.number
-        )
-        db.session.add(row)
-    elif row.updated_at and pr.updated_at and pr.updated_at < as_utc(row.updated_at):
-        return  # an older event arriving late does not undo a newer one
-    row.title, row.description, row.state = pr.title, pr.description, pr.state
-    row.source_branch, row.target_branch, row.url = pr.source_branch, pr.target_branch, pr.url
-    row.author_name = pr.author.name if pr.author else None
-    row.reviewers = [{"name": r.name, "approved": r.approved} for r in pr.reviewers]
-    row.updated_at = pr.updated_at
-    row.issue_keys = list(pr.issue_keys)
-    db.session.flush()
-    db.session.execute(sa.delete(PullRequestKey).where(PullRequestKey.pull_request_id == row.id))
-    for key in pr.issue_keys:
-        db.session.add(
-            PullRequestKey(pull_request_id=row.id, issue_key=key, tenant_id=repository.tenant_id)
-        )
+    pull_requests.upsert(
+        repository, number=pr.number, title=pr.title, description=pr.description,
+        state=pr.state, source_branch=pr.source_branch, target_branch=pr.target_branch,
+        author=pr.author.name if pr.author else None,
+        reviewers=[{"name": r.name, "approved": r.approved} for r in pr.reviewers],
+        url=pr.url, updated_at=pr.updated_at,
+    )
 
 
 def apply_events(integration: Integration, events: list[Any]) -> tuple[DeliveryStatus, str]:

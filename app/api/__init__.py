@@ -34,7 +34,15 @@ def server_error(exc: Exception) -> tuple[dict[str, Any], int]:
     }, 500
 
 
-from app.api import deliveries, development, hosts, integrations  # noqa: E402,F401  (routes)
+from app.api import (  # noqa: E402,F401  (routes register on bp)
+    actions,
+    deliveries,
+    development,
+    hosts,
+    integrations,
+    me,
+    settings,
+)
 
 
 def init_app(app: Flask) -> None:

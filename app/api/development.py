@@ -43,7 +43,7 @@ def authorize(key: str) -> dict[str, Any]:
     try:
         issue = _issue_cache().get_or_set(
             (tenant.id, "issue", key),
-            lambda: permissions.client_for(tenant).issue(key, fields="project"),
+            lambda: permissions.client_for(tenant).issue(key, fields="summary,project"),
         )
         allowed = permissions.can_view_development(tenant, g.account_id, issue_id=int(issue["id"]))
     except ApiNotFound as exc:
@@ -54,7 +54,9 @@ def authorize(key: str) -> dict[str, Any]:
         raise Problem(
             403, "forbidden", "You need Browse Projects and View Development Tools on this project."
         )
-    return {"key": key, "id": issue["id"], "project": issue["fields"]["project"]["key"]}
+    fields = issue.get("fields") or {}
+    return {"key": key, "id": issue["id"], "project": fields["project"]["key"],
+            "summary": fields.get("summary") or ""}
 
 
 @bp.get("/issues/<key>/development")

@@ -6,13 +6,14 @@ from typing import Any
 
 from flask import current_app, g
 
-from app import integrations
+from app import integrations, providers
 from app.api import bp
 from app.api.common import json_body, require_admin, tenant_get
 from app.connect.auth import context_token_required
 from app.errors import Problem
 from app.extensions import db
 from app.jobs import request_index
+from app.jobs.scan import queue_scan
 from app.models import Integration, Repository, RepositoryStatus, utcnow
 from app.queue import MANUAL, QueueUnavailable
 
@@ -37,9 +38,40 @@ def queue_index(repository: Repository) -> str | None:
 def create_integration() -> tuple[dict[str, Any], int]:
     require_admin()
     integration = integrations.create(g.tenant, json_body())
+    if providers.is_service(integration.kind) and integration.mode == "full":
+        queue_scan_or_warn(integration)
     for repository in integration.repositories:
         queue_index(repository)
     return integrations.as_json(integration), 201
+
+
+def queue_scan_or_warn(integration: Integration) -> None:
+    """Queue a scan; without Redis the scheduler scans it (its next scan is due now)."""
+    integration.next_scan_at = utcnow()
+    db.session.commit()
+    try:
+        queue_scan(integration.id)
+    except QueueUnavailable:
+        current_app.logger.warning("api.queue_unavailable integration=%s", integration.id)
+
+
+@bp.post("/integrations/preview")
+@context_token_required
+def preview_integration() -> dict[str, Any]:
+    """Check credentials and list the host's repositories, saving nothing (the wizard)."""
+    require_admin()
+    return integrations.preview(json_body())
+
+
+@bp.post("/integrations/<int:integration_id>/scan")
+@context_token_required
+def scan_integration(integration_id: int) -> tuple[dict[str, Any], int]:
+    require_admin()
+    integration = tenant_get(Integration, integration_id)
+    if not providers.is_service(integration.kind) or integration.mode != "full":
+        raise Problem(400, "not_scannable", "only git-service integrations list repositories")
+    queue_scan_or_warn(integration)
+    return {"integration_id": integration.id, "status": "queued"}, 202
 
 
 @bp.get("/integrations")

@@ -16,6 +16,7 @@ from app.models.integration import DEFAULT_SETTINGS, Integration, IntegrationMod
 from app.models.replay import UsedToken
 from app.models.repository import Repository, RepositoryStatus
 from app.models.tenant import Tenant, TenantState
+from app.models.user import UserSetting, UserToken
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -36,6 +37,8 @@ __all__ = [
     "TenantState",
     "TimestampMixin",
     "UsedToken",
+    "UserSetting",
+    "UserToken",
     "as_utc",
     "utcnow",
 ]

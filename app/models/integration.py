@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String
+from sqlalchemy import JSON, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.crypto import Encrypted
@@ -56,6 +56,11 @@ class Integration(TimestampMixin, db.Model):  # type: ignore[name-defined]
     #: hosts can be updated one by one.
     previous_webhook_secret: Mapped[str | None] = mapped_column(Encrypted())
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Who the credentials belong to on the host, and the last scan's outcome.
+    account_login: Mapped[str | None] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(Text)
+    last_scan_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_scan_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     #: Last time a verified webhook arrived: with live webhooks, polling slows down.
     webhook_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

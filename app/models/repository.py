@@ -47,6 +47,11 @@ class Repository(TimestampMixin, db.Model):  # type: ignore[name-defined]
     refs: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     project_keys: Mapped[list[str] | None] = mapped_column(JSON)
+    #: The host's id for the repository (API paths use it; it survives renames).
+    host_id: Mapped[str | None] = mapped_column(String(255))
+    #: The webhook the app created on the host, deleted again on disconnect.
+    hook_id: Mapped[str | None] = mapped_column(String(255))
+    prs_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_indexed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     next_poll_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, Enum, String
+from sqlalchemy import JSON, DateTime, Enum, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.crypto import Encrypted
@@ -43,6 +44,10 @@ class Tenant(TimestampMixin, db.Model):  # type: ignore[name-defined]
     )
     installed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     state_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: App-wide settings an admin sets in General settings (e.g. the branch template).
+    settings: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
 
     @property
     def site_urls(self) -> list[str]:

@@ -97,6 +97,19 @@ def issue_commits() -> str:
     return render_template("issue_commits.html", **issue_context())
 
 
+@bp.get("/create-branch")
+@page_token_required
+def create_branch() -> str:
+    """Jira's own Development panel "Create branch" action (``jiraDevelopmentTool``
+    ``actions.createBranch``): the create-branch form as a page, for
+    ``?issueKey={issue.key}&issueSummary={issue.summary}``."""
+    return render_template(
+        "create_branch.html",
+        issue_summary=request.args.get("issueSummary", "").strip()[:1000],
+        **issue_context(),
+    )
+
+
 @bp.get("/repository-browser")
 @page_token_required
 def repository_browser() -> str:

@@ -162,7 +162,16 @@
     indexing: "aui-lozenge-subtle aui-lozenge-inprogress",
     indexed: "aui-lozenge-subtle aui-lozenge-success",
     error: "aui-lozenge-subtle aui-lozenge-removed",
-    disabled: "aui-lozenge-subtle"
+    disabled: "aui-lozenge-subtle",
+    // webhook deliveries
+    processing: "aui-lozenge-subtle aui-lozenge-inprogress",
+    processed: "aui-lozenge-subtle aui-lozenge-success",
+    ignored: "aui-lozenge-subtle",
+    failed: "aui-lozenge-subtle aui-lozenge-removed",
+    // integrations
+    active: "aui-lozenge-subtle aui-lozenge-success",
+    connected: "aui-lozenge-subtle aui-lozenge-success",
+    scanning: "aui-lozenge-subtle aui-lozenge-inprogress"
   };
 
   function lozenge(text, kind) {
@@ -294,7 +303,101 @@
     return box;
   }
 
+  // -- form building blocks (AUI markup, plain DOM) ------------------------------------
+
+  var uid = 0;
+  function nextId(prefix) { uid += 1; return (prefix || "gb-f") + "-" + uid; }
+
+  /* <div class="field-group"> with a label for ``input`` (which gets an id if it has
+   * none), an optional description and an optional "required" star. */
+  function field(label, input, options) {
+    var o = options || {};
+    if (!input.id) { input.id = nextId("gb-field"); }
+    var description = null;
+    if (o.description) {
+      description = el("div", { className: "description", id: input.id + "-desc" }, o.description);
+      input.setAttribute("aria-describedby", input.id + "-desc");
+    }
+    return el("div", { className: "field-group" + (o.className ? " " + o.className : "") },
+      el("label", { "for": input.id }, label,
+        o.required ? [" ", el("span", { className: "gb-required", "aria-hidden": "true", text: "*" })] : null),
+      input, description);
+  }
+
+  /* A checkbox with its label and an optional description; ``.input`` is the <input>. */
+  function checkbox(label, options) {
+    var o = options || {};
+    var input = el("input", { className: "checkbox", type: "checkbox", id: o.id || nextId("gb-check"), name: o.name });
+    input.checked = !!o.checked;
+    var description = o.description
+      ? el("div", { className: "description", id: input.id + "-desc" }, o.description) : null;
+    if (description) { input.setAttribute("aria-describedby", input.id + "-desc"); }
+    var node = el("div", { className: "checkbox gb-checkbox" + (o.className ? " " + o.className : "") },
+      input, el("span", { className: "aui-form-glyph" }), el("label", { "for": input.id }, label), description);
+    node.input = input;
+    return node;
+  }
+
+  /* A radio in AUI markup; group radios by giving them the same name. */
+  function radio(name, value, label, checked) {
+    var input = el("input", { className: "radio", type: "radio", name: name, value: value, id: nextId("gb-radio") });
+    input.checked = !!checked;
+    var node = el("div", { className: "radio" }, input, el("span", { className: "aui-form-glyph" }),
+      el("label", { "for": input.id }, label));
+    node.input = input;
+    return node;
+  }
+
+  /* Comma/space separated Jira project keys, upper-cased; throws on a malformed key. */
+  var PROJECT_KEY = /^[A-Z][A-Z0-9_]+$/;
+  function projectKeys(text) {
+    var keys = String(text || "").split(/[\s,]+/).filter(Boolean).map(function (k) { return k.toUpperCase(); });
+    var bad = keys.filter(function (k) { return !PROJECT_KEY.test(k); });
+    if (bad.length) { throw new Error("Not a Jira project key: " + bad.join(", ") + "."); }
+    return keys;
+  }
+
+  /* Open another page of this app inside Jira (AP.navigator), else ``fallback`` in a
+   * new tab (outside Jira, or when Jira refuses). */
+  function goToModule(moduleKey, fallback) {
+    if (window.AP && AP.navigator && typeof AP.navigator.go === "function") {
+      try { AP.navigator.go("addonmodule", { moduleKey: moduleKey }); return; } catch (e) { /* fall through */ }
+    }
+    var safe = safeUrl(fallback);
+    if (safe) { window.open(safe, "_blank", "noopener"); }
+  }
+
+  /* An issue's summary, asked of Jira as the user (AP.request); "" when unavailable. */
+  function issueSummary(key) {
+    return new Promise(function (resolve) {
+      if (!key || !window.AP || typeof AP.request !== "function") { resolve(""); return; }
+      var settled = false;
+      function done(value) { if (!settled) { settled = true; resolve(value || ""); } }
+      setTimeout(function () { done(""); }, 5000);
+      try {
+        AP.request({
+          url: "/rest/api/3/issue/" + encodeURIComponent(key) + "?fields=summary",
+          type: "GET",
+          success: function (text) {
+            try {
+              var data = typeof text === "string" ? JSON.parse(text) : text;
+              done(data && data.fields && data.fields.summary);
+            } catch (e) { done(""); }
+          },
+          error: function () { done(""); }
+        });
+      } catch (e) { done(""); }
+    });
+  }
+
   window.gitbridge = {
+    field: field,
+    checkbox: checkbox,
+    radio: radio,
+    nextId: nextId,
+    projectKeys: projectKeys,
+    goToModule: goToModule,
+    issueSummary: issueSummary,
     issueError: issueError,
     ApiError: ApiError,
     apiRoot: apiRoot,

@@ -1,18 +1,73 @@
 /* The Git panel on an issue (narrow, right-hand side): commit count, branches, pull
- * requests, tags and the latest commits, from GET /issues/{key}/development. */
+ * requests, tags and the latest commits, from GET /issues/{key}/development; "Create
+ * branch" and "Create pull request" open an inline form (create-forms.js). */
 (function () {
   "use strict";
   var gb = window.gitbridge;
   var el = gb.el;
 
   var LATEST_COMMITS = 5;
+  var PR_STATES = { open: "aui-lozenge-inprogress", draft: "", merged: "aui-lozenge-success", declined: "aui-lozenge-removed" };
   var FIRST_TAGS = 3;
 
-  var root = document.getElementById("gb-panel");
-  var key = root.getAttribute("data-issue-key") || "";
+  var panel = document.getElementById("gb-panel");
+  var key = panel.getAttribute("data-issue-key") || "";
+  var summary = null; // a promise of the issue's summary, asked of Jira once
+
+  /* The panel: actions, the open form, notices, then the data (``root``). */
+  var actions = el("div", { className: "gb-panel-actions", hidden: true });
+  var formHost = el("div", { className: "gb-panel-form", hidden: true });
+  var notice = el("div", { className: "gb-panel-notice", "aria-live": "polite" });
+  var root = el("div", { className: "gb-panel-data" });
+  var openMode = null;
+  var buttons = {
+    branch: el("button", { type: "button", className: "aui-button aui-button-compact gb-create-branch", text: "Create branch",
+      "aria-expanded": "false", on: { click: function () { toggleForm("branch"); } } }),
+    pr: el("button", { type: "button", className: "aui-button aui-button-compact gb-create-pr", text: "Create pull request",
+      "aria-expanded": "false", on: { click: function () { toggleForm("pr"); } } })
+  };
+  actions.appendChild(buttons.branch);
+  actions.appendChild(buttons.pr);
+  gb.clear(panel);
+  panel.appendChild(actions);
+  panel.appendChild(formHost);
+  panel.appendChild(notice);
+  panel.appendChild(root);
+  root.appendChild(el("p", { className: "gb-muted gb-small", text: "Loading git activity…" }));
+
+  function toggleForm(mode) {
+    if (openMode === mode) { closeForm(); return; }
+    openMode = mode;
+    buttons.branch.setAttribute("aria-expanded", String(mode === "branch"));
+    buttons.pr.setAttribute("aria-expanded", String(mode === "pr"));
+    formHost.hidden = false;
+    gb.clear(notice);
+    if (!summary) { summary = gb.issueSummary(key); }
+    gb.createForms.open(formHost, {
+      mode: mode, key: key, summary: summary,
+      onCancel: function () { closeForm(); buttons[mode].focus(); },
+      onDone: function (result, doneMode, repo) {
+        closeForm();
+        notice.appendChild(gb.createForms.successMessage(result, doneMode, repo));
+        load();
+      }
+    }).then(function () {
+      var first = formHost.querySelector("select, input");
+      if (first) { first.focus(); }
+    });
+  }
+
+  function closeForm() {
+    openMode = null;
+    formHost.hidden = true;
+    gb.clear(formHost);
+    buttons.branch.setAttribute("aria-expanded", "false");
+    buttons.pr.setAttribute("aria-expanded", "false");
+    gb.resize();
+  }
 
   function done() {
-    root.removeAttribute("aria-busy");
+    panel.removeAttribute("aria-busy");
     gb.resize();
   }
 
@@ -120,21 +175,33 @@
       " " + (cs.length === 1 && !data.next ? "commit" : "commits")));
     if (bs.length) { root.appendChild(section("Branches", bs.length, branches(bs))); }
     root.appendChild(section("Pull requests", prs.length || null,
-      prs.length ? el("ul", { className: "gb-plain-list" }, prs.map(function (p) {
-        return el("li", {}, gb.link(p.url, p.title || p.name || ("#" + p.id)));
+      prs.length ? el("ul", { className: "gb-plain-list gb-prs" }, prs.map(function (p) {
+        return el("li", { className: "gb-pr" },
+          el("div", { className: "gb-pr-title" }, gb.link(p.url, p.title || p.name || ("#" + p.id), "gb-break")),
+          el("div", { className: "gb-small gb-muted gb-pr-meta" },
+            p.state ? el("span", { className: "aui-lozenge aui-lozenge-subtle gb-lozenge " + (PR_STATES[p.state] || ""), text: p.state }) : null,
+            p.repository ? [" ", el("span", { className: "gb-repo-label", text: p.repository.name })] : null,
+            p.source && p.target ? [" · ", el("span", { className: "gb-mono gb-break", text: p.source + " → " + p.target })] : null));
       })) : el("p", { className: "gb-small gb-muted", text: "No pull requests" })));
     if (ts.length) { root.appendChild(section("Tags", ts.length, tags(ts))); }
     if (cs.length) { root.appendChild(section("Latest commits", null, commits(cs, !!data.next))); }
   }
 
   function load() {
-    root.setAttribute("aria-busy", "true");
+    panel.setAttribute("aria-busy", "true");
     if (!key) {
       gb.clear(root).appendChild(gb.message("warning", null, "Open this panel from a Jira issue."));
       done();
       return;
     }
-    gb.api("GET", "/issues/" + encodeURIComponent(key) + "/development").then(render, function (err) {
+    gb.api("GET", "/issues/" + encodeURIComponent(key) + "/development").then(function (data) {
+      actions.hidden = false;
+      render(data);
+    }, function (err) {
+      if (err.status === 403 || err.status === 404 || err.status === 400) {
+        actions.hidden = true;
+        closeForm();
+      }
       gb.clear(root).appendChild(gb.issueError(err, load));
     }).then(done);
   }

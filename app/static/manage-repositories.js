@@ -1,5 +1,8 @@
 /* Manage repositories (admin page): the tenant's integrations and their repositories,
- * kept live by polling, plus the form that connects a plain git repository. */
+ * kept live by polling; per integration Edit, Scan now, Disable/Enable, Reindex all,
+ * Disconnect, its webhook (values, set-up steps, secret regeneration) and its recent
+ * webhook deliveries with Replay. The "Add integration" wizard is integration-wizard.js;
+ * its quick start (one repository by clone URL) is the form handled here. */
 (function () {
   "use strict";
   var gb = window.gitbridge;
@@ -18,7 +21,6 @@
     aws: "AWS credentials"
   };
   var ACTIVE = { queued: true, indexing: true };
-  var PROJECT_KEY = /^[A-Z][A-Z0-9_]+$/;
 
   var listNode = document.getElementById("gb-integrations");
   var listMessage = document.getElementById("gb-list-message");
@@ -118,7 +120,7 @@
       if (!empty) {
         gb.clear(listNode).appendChild(el("div", { className: "gb-empty" },
           el("p", { className: "gb-empty-title", text: "No repositories connected yet" }),
-          el("p", { text: "Add a git repository by its clone URL to show its commits, branches and tags on Jira issues." })));
+          el("p", { text: "Add an integration: a host account (GitHub, GitLab, Bitbucket…), webhook indexing, or one repository by its clone URL." })));
       }
       if (!state.autoOpened) { state.autoOpened = true; openForm(false); }
       return;
@@ -164,16 +166,23 @@
     var json = JSON.stringify(integration);
     if (!card) {
       var head = el("div", { className: "gb-integration-head" });
+      var edit = el("div", { className: "gb-integration-edit", hidden: true });
+      var deliveries = el("div", { className: "gb-integration-deliveries" });
       var repos = el("div", { className: "gb-repos", role: "list" });
       card = {
-        node: el("article", { className: "gb-integration", dataset: { integrationId: integration.id } }, head, repos),
-        head: head, repos: repos, json: null
+        node: el("article", { className: "gb-integration", dataset: { integrationId: integration.id } },
+          head, edit, deliveries, repos),
+        head: head, edit: edit, deliveries: deliveries, repos: repos, json: null, integration: integration
       };
       state.cards.set(integration.id, card);
+      buildDeliveries(card);
     }
+    card.integration = integration;
     if (card.json !== json) {
+      var first = card.json === null;
       card.json = json;
-      rebuild(card.head, function (node) { buildIntegrationHead(node, integration); });
+      rebuild(card.head, function (node) { buildIntegrationHead(node, integration, card); });
+      if (!first && card.deliveriesOpen) { loadDeliveries(card); }
     }
     return card;
   }
@@ -193,26 +202,66 @@
     return auth.username ? text + " (" + auth.username + ")" : text;
   }
 
-  function buildIntegrationHead(node, integration) {
+  function kindName(kind) { return (hostKinds[kind] && hostKinds[kind].name) || kind; }
+
+  function isAccount(integration) {
+    return integration.mode !== "webhook" && !!gb.wizard.accountKinds[integration.kind];
+  }
+
+  function onOff(value) { return value ? "on" : "off"; }
+
+  function buildIntegrationHead(node, integration, card) {
     var settings = integration.settings || {};
     var keys = settings.project_keys;
-    var kindName = (hostKinds[integration.kind] && hostKinds[integration.kind].name) || integration.kind;
+    var enabled = settings.enabled !== false;
+    var webhookMode = integration.mode === "webhook";
+    var account = isAccount(integration);
     node.appendChild(el("div", { className: "gb-integration-title" },
       el("div", { className: "gb-title-text" },
         el("h3", { text: integration.display_name }),
-        el("span", { className: "aui-lozenge aui-lozenge-subtle gb-lozenge", title: kindName, text: integration.kind }),
-        settings.enabled === false ? gb.lozenge("disabled") : null),
+        el("span", { className: "aui-lozenge aui-lozenge-subtle gb-lozenge", title: kindName(integration.kind), text: integration.kind }),
+        webhookMode ? el("span", { className: "aui-lozenge aui-lozenge-subtle aui-lozenge-complete gb-lozenge", text: "webhook indexing" }) : null,
+        integration.status && integration.status !== "active"
+          ? el("span", { className: "gb-integration-status" }, gb.lozenge(integration.status)) : null,
+        !enabled ? gb.lozenge("disabled") : null),
       el("div", { className: "gb-actions" },
-        el("button", { type: "button", className: "aui-button", "data-action": "reindex-all", text: "Reindex all",
+        el("button", { type: "button", className: "aui-button", "data-action": "edit", text: "Edit",
+          "aria-expanded": card.edit.hidden ? "false" : "true",
+          on: { click: function () { toggleEdit(card); } } }),
+        account ? el("button", { type: "button", className: "aui-button", "data-action": "scan", text: "Scan now",
+          title: "List the host's repositories again: connect new ones, disconnect removed ones",
+          on: { click: function (ev) { scan(ev.currentTarget, integration); } } }) : null,
+        el("button", { type: "button", className: "aui-button", "data-action": "toggle-enabled", text: enabled ? "Disable" : "Enable",
+          on: { click: function (ev) { setEnabled(ev.currentTarget, integration, !enabled); } } }),
+        webhookMode ? null : el("button", { type: "button", className: "aui-button", "data-action": "reindex-all", text: "Reindex all",
           on: { click: function (ev) { reindexAll(ev.currentTarget, integration); } } }),
         el("button", { type: "button", className: "aui-button gb-button-danger-subtle", "data-action": "disconnect", text: "Disconnect",
           on: { click: function () { disconnect(integration); } } }))));
 
+    var login = integration.account && integration.account.login;
+    var repositories = settings.repositories;
+    var features = [];
+    if (account) { features.push("indexing triggers " + onOff(settings.indexing_triggers !== false)); }
+    if (account) { features.push("require user PAT " + onOff(!!settings.require_user_pat)); }
+    features.push("smart commits " + onOff(settings.smart_commits !== false));
     node.appendChild(el("dl", { className: "gb-facts" },
+      el("dt", { text: "Host" }), el("dd", {}, kindName(integration.kind),
+        integration.base_url ? [" · ", el("code", { className: "gb-break", text: integration.base_url })] : null),
       integration.url ? [el("dt", { text: "URL" }), el("dd", {}, el("code", { className: "gb-break", text: integration.url }))] : null,
-      el("dt", { text: "Authentication" }), el("dd", { text: authText(integration.auth || {}) }),
+      login ? [el("dt", { text: "Account" }), el("dd", { className: "gb-account" }, el("strong", { text: login }),
+        integration.account.name ? " (" + integration.account.name + ")" : "")] : null,
+      webhookMode ? null : [el("dt", { text: "Authentication" }), el("dd", { text: authText(integration.auth || {}) })],
+      account ? [el("dt", { text: "Repositories" }), el("dd", { text: repositories === "all" || !repositories
+        ? "All, including ones added later" : gb.plural(repositories.length, "chosen repository", "chosen repositories") })] : null,
       el("dt", { text: "Jira projects" }),
-      el("dd", { text: keys && keys.length ? keys.join(", ") : "All projects" })));
+      el("dd", { text: keys && keys.length ? keys.join(", ") : "All projects" }),
+      el("dt", { text: "Features" }), el("dd", { className: "gb-features", text: features.join(" · ") })));
+
+    if (integration.error) {
+      node.appendChild(el("div", { className: "aui-message aui-message-error gb-integration-error", role: "alert" },
+        el("p", { className: "title" }, el("strong", { text: "Problem with this integration" })),
+        el("p", { className: "gb-error-text", text: integration.error })));
+    }
 
     if (integration.host_keys && integration.host_keys.length) {
       node.appendChild(el("div", { className: "gb-host-keys" },
@@ -224,32 +273,224 @@
         }))));
     }
 
+    node.appendChild(details("webhook-" + integration.id, "Webhook", webhookSection(integration)));
+  }
+
+  function webhookSection(integration) {
     var webhook = integration.webhook || {};
-    var secretInput = el("input", { type: "password", className: "text gb-mono", readonly: true,
-      "aria-label": "Webhook secret", value: webhook.secret || "" });
-    var show = el("button", { type: "button", className: "aui-button aui-button-compact", "data-action": "show-secret", text: "Show",
-      on: { click: function () {
-        var hidden = secretInput.type === "password";
-        secretInput.type = hidden ? "text" : "password";
-        show.textContent = hidden ? "Hide" : "Show";
-      } } });
-    node.appendChild(details("webhook-" + integration.id, "Webhook", el("div", { className: "gb-webhook" },
-      el("div", { className: "gb-copy-row" },
-        el("label", { text: "URL" }),
-        el("input", { type: "text", className: "text gb-mono", readonly: true, "aria-label": "Webhook URL", value: webhook.url || "" }),
-        gb.copyButton(function () { return webhook.url || ""; }, "Copy URL")),
-      el("div", { className: "gb-copy-row" },
-        el("label", { text: "Secret" }), secretInput, show,
-        gb.copyButton(function () { return webhook.secret || ""; }, "Copy secret")),
-      el("p", { className: "gb-muted gb-small", text: "Receiving push webhooks is coming in a later version; until then Gitbridge checks connected repositories for new commits on a schedule, and Reindex picks up changes at once." }))));
+    var auto = isAccount(integration) && (integration.settings || {}).indexing_triggers !== false;
+    var regenerate = el("button", { type: "button", className: "aui-button aui-button-compact", "data-action": "regenerate",
+      text: "Regenerate secret", on: { click: function (ev) { regenerateSecret(ev.currentTarget, integration); } } });
+    return el("div", { className: "gb-webhook" },
+      el("p", { className: "gb-small" },
+        integration.mode === "webhook"
+          ? "This integration is built from what the host sends to this URL. "
+          : auto ? "Gitbridge creates this webhook on each repository itself (indexing triggers); add it by hand only where a repository below says it could not. "
+            : "With this webhook on the host, pushes are indexed within seconds instead of at the next scheduled check. ",
+        "Last delivery: ", gb.time(webhook.last_delivery_at), "."),
+      gb.webhookSetup.values(webhook),
+      el("div", { className: "gb-regenerate" }, regenerate,
+        el("span", { className: "gb-muted gb-small" },
+          webhook.previous_secret_expires_at
+            ? ["The previous secret keeps working until ", gb.time(webhook.previous_secret_expires_at), "."]
+            : "After regenerating, the old secret keeps working for 24 hours while you update the hosts.")),
+      el("details", { className: "gb-details gb-setup-steps" }, el("summary", {}, "Set-up steps for " + kindName(integration.kind)),
+        gb.webhookSetup.steps(integration.kind, webhook)));
+  }
+
+  // -- edit -----------------------------------------------------------------------------
+
+  function toggleEdit(card) {
+    if (!card.edit.hidden) { closeEdit(card); return; }
+    buildEdit(card);
+    card.edit.hidden = false;
+    var button = card.head.querySelector('[data-action="edit"]');
+    if (button) { button.setAttribute("aria-expanded", "true"); }
+    var first = card.edit.querySelector("input");
+    if (first) { first.focus(); }
+    gb.resize();
+  }
+
+  function closeEdit(card) {
+    card.edit.hidden = true;
+    gb.clear(card.edit);
+    var button = card.head.querySelector('[data-action="edit"]');
+    if (button) { button.setAttribute("aria-expanded", "false"); }
+    gb.resize();
+  }
+
+  function buildEdit(card) {
+    var integration = card.integration;
+    var settings = integration.settings || {};
+    var account = isAccount(integration);
+    var area = el("div", { "aria-live": "assertive" });
+    var name = el("input", { className: "text long-field", type: "text", name: "display_name", maxlength: "255", value: integration.display_name });
+    var fields = gb.wizard.settingsFields(settings, { show: {
+      indexing_triggers: account, require_user_pat: account, smart_commits: true } });
+    var form = el("form", { className: "aui top-label gb-edit-form", novalidate: true, autocomplete: "off" },
+      el("h4", { className: "gb-edit-title", text: "Edit " + integration.display_name }),
+      area, gb.field("Display name", name, { required: true }), fields.node);
+    var all = null, apiPath = null, jmes = null, ssl = null;
+    if (account) {
+      all = gb.checkbox("Connect all current and future repositories", { checked: settings.repositories === "all" || !settings.repositories,
+        description: "Unticked: the repositories connected now stay, new ones on the host are not added." });
+      apiPath = el("input", { className: "text long-field gb-mono", type: "text", maxlength: "2000", spellcheck: "false", value: settings.custom_api_path || "" });
+      jmes = el("input", { className: "text long-field gb-mono", type: "text", maxlength: "2000", spellcheck: "false", value: settings.jmespath_filter || "" });
+      ssl = gb.checkbox("Verify SSL certificates", { checked: settings.ssl_verify !== false });
+      form.appendChild(all);
+      var advanced = el("details", { className: "gb-details gb-advanced" }, el("summary", {}, "Advanced"),
+        gb.field("Custom API path", apiPath), gb.field("JMESPath filter", jmes), ssl);
+      if (settings.custom_api_path || settings.jmespath_filter || settings.ssl_verify === false) { advanced.open = true; }
+      advanced.addEventListener("toggle", gb.resize);
+      form.appendChild(advanced);
+    }
+    var save = el("button", { type: "submit", className: "aui-button aui-button-primary", text: "Save" });
+    form.appendChild(el("div", { className: "buttons-container" }, el("div", { className: "buttons" }, save,
+      el("button", { type: "button", className: "aui-button aui-button-link", text: "Cancel", on: { click: function () { closeEdit(card); } } }))));
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      gb.clear(area);
+      var patch;
+      try {
+        patch = fields.value();
+      } catch (err) {
+        area.appendChild(gb.message("error", null, err.message));
+        fields.focusProjects();
+        gb.resize();
+        return;
+      }
+      var displayName = name.value.trim();
+      if (!displayName) { area.appendChild(gb.message("error", null, "Enter a display name.")); name.focus(); return; }
+      if (account) {
+        patch.custom_api_path = apiPath.value.trim() || null;
+        patch.jmespath_filter = jmes.value.trim() || null;
+        patch.ssl_verify = ssl.input.checked;
+        if (all.input.checked) {
+          patch.repositories = "all";
+        } else if (settings.repositories === "all" || !settings.repositories) {
+          patch.repositories = currentRepositoryNames(integration.id);
+        }
+      }
+      gb.busy(save, "Saving…", function () {
+        return gb.api("PATCH", "/integrations/" + integration.id, { display_name: displayName, settings: patch }).then(function (updated) {
+          closeEdit(card);
+          flash("success", null, "Saved " + updated.display_name + ".");
+          return refresh();
+        }, function (err) {
+          area.appendChild(gb.message("error", "Could not save", err.message));
+          gb.resize();
+        });
+      });
+    });
+    card.edit.appendChild(form);
+  }
+
+  function currentRepositoryNames(integrationId) {
+    var names = [];
+    state.rows.forEach(function (row) {
+      var repo = JSON.parse(row.json || "{}");
+      if (repo.integration_id === integrationId) { names.push(repo.name); }
+    });
+    return names.sort();
+  }
+
+  // -- recent deliveries ------------------------------------------------------------------
+
+  function buildDeliveries(card) {
+    var id = card.integration.id;
+    var body = el("div", { className: "gb-deliveries-body" }, el("p", { className: "gb-muted gb-small", text: "Loading…" }));
+    var node = details("deliveries-" + id, "Recent deliveries", body);
+    card.deliveriesBody = body;
+    node.addEventListener("toggle", function () {
+      card.deliveriesOpen = node.open;
+      if (node.open) { loadDeliveries(card); }
+    });
+    if (node.open) { card.deliveriesOpen = true; loadDeliveries(card); }
+    card.deliveries.appendChild(node);
+  }
+
+  function loadDeliveries(card) {
+    var id = card.integration.id;
+    return gb.api("GET", "/integrations/" + id + "/deliveries").then(function (data) {
+      renderDeliveries(card, (data && data.deliveries) || []);
+    }, function (err) {
+      gb.clear(card.deliveriesBody).appendChild(gb.message("error", "Could not load deliveries", err.message));
+      gb.resize();
+    });
+  }
+
+  function duration(ms) {
+    if (typeof ms !== "number") { return ""; }
+    return ms < 1000 ? ms + " ms" : (ms / 1000).toFixed(1) + " s";
+  }
+
+  function renderDeliveries(card, deliveries) {
+    var body = gb.clear(card.deliveriesBody);
+    var reload = el("button", { type: "button", className: "aui-button aui-button-compact", text: "Refresh",
+      on: { click: function (ev) { gb.busy(ev.currentTarget, "Loading…", function () { return loadDeliveries(card); }); } } });
+    if (!deliveries.length) {
+      body.appendChild(el("p", { className: "gb-muted gb-small" },
+        "No deliveries yet. Once the host sends its first webhook it shows here. ", reload));
+      gb.resize();
+      return;
+    }
+    body.appendChild(el("div", { className: "gb-deliveries-tools" },
+      el("span", { className: "gb-muted gb-small", text: "The latest " + gb.plural(deliveries.length, "delivery", "deliveries") + ", newest first." }), reload));
+    body.appendChild(el("div", { className: "gb-table-wrap" }, el("table", { className: "aui gb-deliveries" },
+      el("thead", {}, el("tr", {}, ["Received", "Event", "Status", "Outcome", "Repositories", "Attempts", "Took", ""].map(function (h) {
+        return el("th", { text: h });
+      }))),
+      el("tbody", {}, deliveries.map(function (d) { return deliveryRow(card, d); })))));
+    gb.resize();
+  }
+
+  function deliveryRow(card, d) {
+    var repos = d.repositories || [];
+    var row = el("tr", { dataset: { deliveryId: d.id } },
+      el("td", {}, gb.time(d.received_at)),
+      el("td", {}, el("code", { text: d.event || "?" }), d.host ? el("div", { className: "gb-muted gb-small", text: d.host }) : null),
+      el("td", { className: "gb-delivery-status" }, gb.lozenge(d.status || "?")),
+      el("td", { className: "gb-delivery-outcome gb-break", text: d.outcome || "" }),
+      el("td", { className: "gb-break" }, repos.length ? repos.map(function (r, i) {
+        return [i ? ", " : "", typeof r === "string" ? r : (r.name || JSON.stringify(r))];
+      }) : el("span", { className: "gb-muted", text: "none" })),
+      el("td", { text: d.attempts !== undefined && d.attempts !== null ? String(d.attempts) : "" }),
+      el("td", { title: d.processed_at ? "Processed " + new Date(d.processed_at).toLocaleString() : "", text: duration(d.processing_ms) }),
+      el("td", {}, el("button", { type: "button", className: "aui-button aui-button-compact", "data-action": "replay", text: "Replay",
+        disabled: d.status === "queued" || d.status === "processing",
+        on: { click: function (ev) { replay(ev.currentTarget, card, d, row); } } })));
+    return row;
+  }
+
+  function replay(button, card, delivery, row) {
+    return gb.busy(button, "Queuing…", function () {
+      return gb.api("POST", "/deliveries/" + delivery.id + "/replay").then(function (updated) {
+        var next = deliveryRow(card, Object.assign({}, delivery, updated || { status: "queued" }));
+        row.replaceWith(next);
+        flash("success", null, "Delivery " + delivery.id + " queued to be processed again.");
+        setTimeout(function () { if (card.deliveriesOpen) { loadDeliveries(card); } }, FAST_MS);
+      });
+    }).catch(actionFailed("Could not replay delivery " + delivery.id));
+  }
+
+  function emptyText(integration) {
+    if (integration.mode === "webhook") {
+      return "No repositories yet: each appears with its first delivery. Set up the webhook on the host with the values under Webhook.";
+    }
+    if (isAccount(integration)) {
+      return integration.last_scan_at
+        ? "The last scan found no repositories to connect. Check the account's access, the custom API path and the JMESPath filter (Edit), then Scan now."
+        : "No repositories yet: the first scan of the account is on its way.";
+    }
+    return "No repositories left in this connection. Disconnect it, or reindex to find them again.";
   }
 
   function renderRepositories(card, repositories, seenRepos) {
     var emptyNote = card.repos.querySelector(".gb-repos-empty");
     if (!repositories.length) {
-      if (!emptyNote) {
-        gb.clear(card.repos).appendChild(el("p", { className: "gb-muted gb-repos-empty",
-          text: "No repositories left in this connection. Disconnect it, or reindex to find them again." }));
+      var text = emptyText(card.integration);
+      if (!emptyNote || emptyNote.textContent !== text) {
+        gb.clear(card.repos).appendChild(el("p", { className: "gb-muted gb-repos-empty", text: text }));
       }
       return;
     }
@@ -304,6 +545,8 @@
 
   function buildRepository(node, repository) {
     var active = ACTIVE[repository.status];
+    var owner = state.cards.get(repository.integration_id);
+    var fromWebhooks = !!owner && owner.integration.mode === "webhook";
     node.appendChild(el("div", { className: "gb-repo-row" },
       el("div", { className: "gb-repo-main" },
         el("div", { className: "gb-repo-title" },
@@ -316,7 +559,7 @@
         active ? progress(repository) : null,
         counts(repository)),
       el("div", { className: "gb-actions" },
-        el("button", { type: "button", className: "aui-button", "data-action": "reindex", text: "Reindex", disabled: repository.status === "indexing",
+        fromWebhooks ? null : el("button", { type: "button", className: "aui-button", "data-action": "reindex", text: "Reindex", disabled: repository.status === "indexing",
           title: repository.status === "indexing" ? "Indexing now" : "Index this repository again",
           on: { click: function (ev) { reindex(ev.currentTarget, repository); } } }),
         el("button", { type: "button", className: "aui-button gb-button-danger-subtle", "data-action": "remove", text: "Remove",
@@ -328,6 +571,17 @@
         el("p", { className: "gb-error-text", text: repository.error || "The last index did not finish." }),
         el("p", {}, el("button", { type: "button", className: "aui-button", "data-action": "retry", text: "Retry",
           on: { click: function (ev) { reindex(ev.currentTarget, repository); } } }))));
+    }
+
+    var hook = repository.webhook;
+    if (hook && hook.installed) {
+      node.appendChild(el("p", { className: "gb-small gb-muted gb-repo-webhook" },
+        el("span", { className: "gb-ok", text: "✓" }), " Webhook installed on the host: pushes are indexed within seconds."));
+    } else if (hook && hook.manual_steps) {
+      node.appendChild(el("div", { className: "aui-message aui-message-warning gb-repo-webhook" },
+        el("p", { className: "title" }, el("strong", { text: "No webhook on the host" })),
+        el("p", { className: "gb-error-text", text: hook.manual_steps }),
+        el("p", { className: "gb-small", text: "Until then Gitbridge checks this repository on a schedule. The values are under Webhook above." })));
     }
 
     var warnings = repository.warnings || [];
@@ -358,6 +612,42 @@
     return gb.busy(button, "Queuing…", function () {
       return gb.api("POST", "/integrations/" + integration.id + "/reindex").then(refresh);
     }).catch(actionFailed("Could not reindex " + integration.display_name));
+  }
+
+  function scan(button, integration) {
+    return gb.busy(button, "Queuing…", function () {
+      return gb.api("POST", "/integrations/" + integration.id + "/scan").then(function () {
+        flash("success", null, "Scan of " + integration.display_name + " queued: new repositories are connected, removed ones disconnected.");
+        return refresh();
+      });
+    }).catch(actionFailed("Could not scan " + integration.display_name));
+  }
+
+  function setEnabled(button, integration, enabled) {
+    return gb.busy(button, enabled ? "Enabling…" : "Disabling…", function () {
+      return gb.api("PATCH", "/integrations/" + integration.id, { settings: { enabled: enabled } }).then(function () {
+        flash("success", null, (enabled ? "Enabled " : "Disabled ") + integration.display_name + "." +
+          (enabled ? "" : " Its repositories are not indexed or shown on issues until it is enabled again."));
+        return refresh();
+      });
+    }).catch(actionFailed("Could not " + (enabled ? "enable " : "disable ") + integration.display_name));
+  }
+
+  function regenerateSecret(button, integration) {
+    gb.confirm({
+      title: "Regenerate the webhook secret?",
+      message: ["A new secret is made for " + integration.display_name + ".",
+        "The old secret keeps working for 24 hours, so you can update the hosts one by one. After that, deliveries signed with it are refused."],
+      confirmLabel: "Regenerate"
+    }).then(function (yes) {
+      if (!yes) { return; }
+      return gb.busy(button, "Regenerating…", function () {
+        return gb.api("POST", "/integrations/" + integration.id + "/webhook/regenerate").then(function () {
+          flash("success", "New webhook secret", "Update the secret on the host. The old one keeps working for 24 hours.");
+          return refresh();
+        });
+      }).catch(actionFailed("Could not regenerate the secret"));
+    });
   }
 
   function removeRepository(repository) {
@@ -406,7 +696,10 @@
   function openForm(focus) {
     section.hidden = false;
     toggle.setAttribute("aria-expanded", "true");
-    if (focus) { form.elements.url.focus(); }
+    if (focus) {
+      var tile = section.querySelector(".gb-tile:not([disabled])");
+      (tile || form.elements.url).focus();
+    }
     gb.resize();
   }
 
@@ -414,17 +707,27 @@
     section.hidden = true;
     toggle.setAttribute("aria-expanded", "false");
     gb.clear(formMessage);
+    if (gb.wizard) { gb.wizard.reset(); }
     gb.resize();
   }
 
   toggle.addEventListener("click", function () {
-    if (section.hidden) { openForm(true); } else { closeForm(); }
+    if (section.hidden) { openForm(true); } else { clearSecrets(); closeForm(); }
   });
   document.getElementById("gb-add-cancel").addEventListener("click", function () {
     clearSecrets();
     closeForm();
     toggle.focus();
   });
+
+  function quickStart() {
+    var box = document.getElementById("gb-quick-start");
+    box.scrollIntoView({ block: "start", behavior: "smooth" });
+    form.elements.url.focus({ preventScroll: true });
+    box.classList.remove("gb-flash");
+    void box.offsetWidth; // restart the highlight animation
+    box.classList.add("gb-flash");
+  }
 
   function authType() {
     var checked = form.querySelector('input[name="auth_type"]:checked');
@@ -479,9 +782,8 @@
     } else {
       body.auth = { type: "none" };
     }
-    var keys = value("project_keys").split(/[\s,]+/).filter(Boolean).map(function (k) { return k.toUpperCase(); });
-    var bad = keys.filter(function (k) { return !PROJECT_KEY.test(k); });
-    if (bad.length) { fail("project_keys", "Not a Jira project key: " + bad.join(", ") + "."); }
+    var keys;
+    try { keys = gb.projectKeys(value("project_keys")); } catch (e) { fail("project_keys", e.message); }
     body.settings = { project_keys: keys.length ? keys : null };
     return body;
   }
@@ -524,6 +826,17 @@
 
   gb.api("GET", "/hosts").then(function (data) {
     var body = document.querySelector("#gb-hosts tbody");
+    gb.wizard.init({
+      hosts: data.hosts,
+      onQuickStart: quickStart,
+      onCreated: function (integration, text) {
+        if (text) {
+          closeForm();
+          flash("success", "Integration added", text);
+        }
+        return refresh();
+      }
+    });
     data.hosts.forEach(function (h) {
       hostKinds[h.kind] = h;
       body.appendChild(el("tr", {},
@@ -536,6 +849,9 @@
   }, function (err) {
     var body = document.querySelector("#gb-hosts tbody");
     body.appendChild(el("tr", {}, el("td", { colspan: "4", className: "gb-muted", text: "Could not load hosts: " + err.message })));
+    var tiles = document.getElementById("gb-host-tiles");
+    tiles.removeAttribute("aria-busy");
+    gb.clear(tiles).appendChild(gb.message("error", "Could not load the git hosts", err.message));
   });
 
   refresh().then(gb.resize);

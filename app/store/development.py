@@ -177,6 +177,20 @@ def _contains(
     return [line[len(prefix) :] for line in out.splitlines() if line.startswith(prefix)]
 
 
+def _unmerged(repository: VisibleRepository, shas: list[str], main: str | None) -> list[str]:
+    """The issue's commits that are not on the main branch (yet)."""
+    if not main or not shas or not repository.mirror.exists():
+        return shas
+    revs = "\n".join([*shas[:CONTAINS_LIMIT], f"^refs/heads/{main}"]) + "\n"
+    try:
+        out = run_git(["rev-list", "--stdin"], git_dir=repository.mirror, input=revs.encode(),
+                      timeout=30).stdout.decode()
+    except GitError:
+        return shas
+    off_main = set(out.split())
+    return [s for s in shas if s in off_main]
+
+
 def pull_requests(
     tenant_id: int, issue_key: str, repositories: list[VisibleRepository]
 ) -> list[dict[str, Any]]:
@@ -225,7 +239,9 @@ def branches_and_tags(
         repository = by_id[repository_id]
         main = repository.default_branch
         extra = (f"--no-merged=refs/heads/{main}",) if main else ()
-        unmerged = [b for b in _contains(repository, "refs/heads/", shas, extra) if b != main]
+        # Branches holding the issue's commits that main does not have yet.
+        pending = _unmerged(repository, shas, main)
+        unmerged = [b for b in _contains(repository, "refs/heads/", pending, extra) if b != main]
         wanted.setdefault(repository_id, set()).update(unmerged)
         tag_names = _contains(repository, "refs/tags/", shas)
         if tag_names:

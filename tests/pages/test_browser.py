@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 import redis
-from flask import Flask
 from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import Repository
-from tests.support.browser import LiveServer, PageSession, launch, open_page
+from tests.pages.helpers import ADMIN, BROWSE_ONLY, DEV, clean, page
+from tests.support.browser import LiveServer
 from tests.support.connect import ConnectActions
 from tests.support.git_http import GitHttpServer
 from tests.support.gitrepo import WorkRepo, init_bare
@@ -30,38 +30,6 @@ from tests.support.indexing import drain
 XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 XSS_BRANCH = "feature/ABC-5-<img-src=x-onerror=alert(3)>"
 XSS_PATH = "<img src=x onerror=alert(4)>.html"
-ISSUES = {"ABC-1": 10001, "ABC-2": 10002, "ABC-5": 10005, "ABC-7": 10007, "ABC-9": 10009}
-ADMIN, DEV, BROWSE_ONLY = "admin-1", "dev-1", "browse-only"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright, browser = launch()
-    try:
-        yield browser
-    finally:
-        browser.close()
-        playwright.stop()
-
-
-@pytest.fixture
-def live(app: Flask) -> Iterator[LiveServer]:
-    with LiveServer(app) as server:
-        yield server
-
-
-@pytest.fixture
-def site(connect: ConnectActions) -> tuple[str, str]:
-    key, secret = connect.installed()
-    fake = connect.fake.site("site-a")
-    fake.admins.add(ADMIN)
-    for issue, ident in ISSUES.items():
-        fake.issues[issue] = {"id": str(ident), "key": issue,
-                              "fields": {"project": {"id": "1", "key": "ABC"}}}
-        for permission in ("BROWSE_PROJECTS", "VIEW_DEV_TOOLS"):
-            fake.grants.setdefault((DEV, permission), set()).add(ident)
-    fake.grants[(BROWSE_ONLY, "BROWSE_PROJECTS")] = set(ISSUES.values())
-    return key, secret
 
 
 @pytest.fixture
@@ -101,21 +69,6 @@ def indexed(connect: ConnectActions, site: tuple[str, str], git: dict[str, Any],
     assert created.status_code == 201, created.get_json()
     drain(redis_conn)
     return {**git, "integration": created.get_json()}
-
-
-def page(browser: Any, connect: ConnectActions, site: tuple[str, str], live: LiveServer,
-         path: str, sub: str, **kw: Any) -> PageSession:
-    token = connect.page_token(*site, path, sub=sub)
-    context_token = connect.context_token(*site, sub=sub)
-    sep = "&" if "?" in path else "?"
-    return open_page(browser, f"{live.url}{path}{sep}jwt={token}", context_token, **kw)
-
-
-def clean(session: PageSession) -> None:
-    """Nothing alerted, no script failed, nothing left the machine but the CDN stand-ins."""
-    assert session.dialogs == []
-    assert session.errors == []
-    assert session.blocked == []
 
 
 def repositories(connect: ConnectActions, site: tuple[str, str], integration_id: int) -> Any:
@@ -251,6 +204,14 @@ def test_issue_panel(browser: Any, connect: ConnectActions, site: tuple[str, str
         expect(lines.nth(2)).to_contain_text("Alice Example")
         assert "resize" in s.ap_calls()
         s.screenshot("issue-panel")
+
+        # A plain git repository cannot have branches created from Jira: said, no form.
+        p.get_by_role("button", name="Create branch").click()
+        form = p.locator(".gb-create-form")
+        expect(form).to_contain_text("No repository shown on this project can have branches")
+        expect(form.get_by_label("Repository")).to_have_count(0)
+        form.get_by_role("button", name="Cancel").click()
+        expect(form).to_have_count(0)
         clean(s)
     finally:
         s.close()
@@ -380,8 +341,7 @@ def test_load_more_commits(browser: Any, connect: ConnectActions, site: tuple[st
         s.close()
 
 
-@pytest.mark.parametrize("path", ["/pages/general-settings", "/pages/user-settings",
-                                  "/pages/repository-browser"])
+@pytest.mark.parametrize("path", ["/pages/repository-browser"])
 def test_pages_still_to_come_say_so(browser: Any, connect: ConnectActions,
                                     site: tuple[str, str], live: LiveServer, path: str) -> None:
     s = page(browser, connect, site, live, path, ADMIN, viewport=(900, 500))

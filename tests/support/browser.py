@@ -41,20 +41,39 @@ AUI_PREFIX = "/@atlassian/aui@"
 SCREENSHOT_DIR = Path(os.environ.get(
     "GITBRIDGE_SCREENSHOT_DIR", Path(tempfile.gettempdir()) / "gitbridge-screenshots"))
 
-#: Atlassian's all.js, reduced to what our pages use. ``__TOKEN__`` is a JSON string.
+#: Atlassian's all.js, reduced to what our pages use. ``__TOKEN__`` is a JSON string;
+#: ``__REQUESTS__`` maps Jira REST URLs to the JSON ``AP.request`` answers (others: 404).
 FAKE_ALL_JS = """
 (function () {
   var token = __TOKEN__;
+  var requests = __REQUESTS__;
   window.__apCalls = [];
+  window.__apNavigations = [];
   function record(name) { return function () { window.__apCalls.push(name); }; }
   window.AP = {
     context: {
       getToken: function (cb) { setTimeout(function () { cb(token); }, 0); },
       getContext: function (cb) { setTimeout(function () { cb({}); }, 0); }
     },
+    request: function (options) {
+      window.__apCalls.push("request " + options.url);
+      setTimeout(function () {
+        if (Object.prototype.hasOwnProperty.call(requests, options.url)) {
+          options.success && options.success(JSON.stringify(requests[options.url]), "success", {});
+        } else {
+          options.error && options.error({ status: 404 }, "error", "Not Found");
+        }
+      }, 0);
+    },
     resize: record("resize"),
     sizeToParent: record("sizeToParent"),
-    navigator: { go: record("navigator.go"), reload: record("navigator.reload") },
+    navigator: {
+      go: function (target, context) {
+        window.__apCalls.push("navigator.go");
+        window.__apNavigations.push({ target: target, context: context || {} });
+      },
+      reload: record("navigator.reload")
+    },
     events: { on: function () {}, emit: function () {} },
     flag: { create: record("flag.create") }
   };
@@ -121,6 +140,10 @@ class PageSession:
     def ap_calls(self) -> list[str]:
         return list(self.page.evaluate("window.__apCalls || []"))
 
+    def ap_navigations(self) -> list[dict[str, Any]]:
+        """``AP.navigator.go`` calls: ``{target, context}``."""
+        return list(self.page.evaluate("window.__apNavigations || []"))
+
     def close(self) -> None:
         self.context.close()
 
@@ -149,8 +172,10 @@ def _console(session: PageSession, msg: Any) -> None:
 
 
 def open_page(browser: Any, url: str, token: str, *,
-              viewport: tuple[int, int] = (1100, 900)) -> PageSession:
-    """A fresh browser context on ``url`` whose ``AP.context.getToken`` gives ``token``."""
+              viewport: tuple[int, int] = (1100, 900),
+              ap_requests: dict[str, Any] | None = None) -> PageSession:
+    """A fresh browser context on ``url`` whose ``AP.context.getToken`` gives ``token``
+    and whose ``AP.request`` answers ``ap_requests`` (URL -> JSON body)."""
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
                                   locale="en-GB", timezone_id="UTC")
     context.set_default_timeout(10_000)
@@ -169,7 +194,8 @@ def open_page(browser: Any, url: str, token: str, *,
     context.route("**/*", anything_else)
     context.route("https://unpkg.com/**", lambda route: _aui_response(
         route, urlsplit(route.request.url).path))
-    script = FAKE_ALL_JS.replace("__TOKEN__", json.dumps(token))
+    script = FAKE_ALL_JS.replace("__TOKEN__", json.dumps(token)).replace(
+        "__REQUESTS__", json.dumps(ap_requests or {}))
     context.route(ALL_JS + "*", lambda route: route.fulfill(
         status=200, body=script, content_type="application/javascript"))
 

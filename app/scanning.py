@@ -1,0 +1,124 @@
+"""Integration scans: which of the host's repositories are connected.
+
+A scan lists the host's repositories, connects the ones the settings select ("all",
+or a list of names), disconnects the ones that left the host or the selection (with
+their mirror, index and the webhook the app created), creates webhooks for new ones
+where the credentials allow (else records the manual steps), and queues their first
+index. It runs when the integration is created, every 24 hours, and on demand.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+
+from app import providers
+from app.extensions import db
+from app.git_hosts.base import HostRepository, Provider
+from app.git_hosts.errors import GitHostError, RateLimited
+from app.jobs import request_index
+from app.models import Integration, Repository, RepositoryStatus, utcnow
+from app.queue import MANUAL, QueueUnavailable
+
+SCAN_EVERY = timedelta(hours=24)
+MANUAL_WEBHOOK_STEPS = (
+    "Gitbridge could not create the webhook with these credentials. Add it by hand: "
+    "payload URL {url}, content type application/json, secret as shown on the "
+    "integration, events: pushes and pull requests."
+)
+
+
+def webhook_url(integration: Integration) -> str:
+    return f"{current_app.config['BASE_URL']}/webhooks/{integration.id}"
+
+
+def _selected(integration: Integration, listed: list[HostRepository]) -> list[HostRepository]:
+    wanted = integration.setting("repositories")
+    if wanted == "all":
+        return listed
+    names = set(wanted or [])
+    return [r for r in listed if r.name in names]
+
+
+def _install_webhook(provider: Provider, integration: Integration,
+                     repository: Repository) -> None:
+    if repository.hook_id or not integration.setting("indexing_triggers"):
+        return
+    url = webhook_url(integration)
+    try:
+        repository.hook_id = provider.create_webhook(
+            providers.host_repository(repository), url, integration.webhook_secret)
+    except RateLimited:
+        raise
+    except GitHostError as exc:
+        warning = {"code": "webhook_not_created",
+                   "message": f"{exc.message} " + MANUAL_WEBHOOK_STEPS.format(url=url),
+                   "at": utcnow().isoformat()}
+        repository.warnings = [w for w in (repository.warnings or [])
+                               if w.get("code") != "webhook_not_created"] + [warning]
+
+
+def remove_webhook(provider: Provider | None, repository: Repository) -> None:
+    """Best effort: a hook we cannot delete (token revoked) must not block a disconnect."""
+    if provider is None or not repository.hook_id:
+        return
+    try:
+        provider.delete_webhook(providers.host_repository(repository), repository.hook_id)
+    except GitHostError as exc:
+        current_app.logger.warning("scan.webhook_delete_failed repository=%s code=%s",
+                                   repository.id, exc.code)
+
+
+def scan(integration: Integration) -> dict[str, list[str]]:
+    """Bring the connected repositories in line with the host; returns what changed."""
+    from app.integrations import remove_mirror
+
+    provider = providers.for_integration(integration)
+    listed = list(provider.list_repositories())
+    selected = {r.name: r for r in _selected(integration, listed)}
+    existing = {r.name: r for r in integration.repositories}
+    added, removed = [], []
+    for name, repository in existing.items():
+        if name not in selected:
+            remove_webhook(provider, repository)
+            remove_mirror(repository)
+            db.session.delete(repository)
+            removed.append(name)
+    new_rows = []
+    for name, host_repo in selected.items():
+        row = existing.get(name)
+        if row is None:
+            row = Repository(tenant_id=integration.tenant_id, integration_id=integration.id,
+                             name=name, status=RepositoryStatus.QUEUED.value, warnings=[])
+            db.session.add(row)
+            new_rows.append(row)
+            added.append(name)
+        row.clone_url = host_repo.clone_https
+        row.web_url = host_repo.web_url
+        row.host_id = host_repo.host_id
+        row.default_branch = row.default_branch or host_repo.default_branch
+    db.session.flush()
+    for row in [*existing.values(), *new_rows]:
+        if row.name in selected:
+            _install_webhook(provider, integration, row)
+    now = utcnow()
+    integration.last_scan_at = now
+    integration.next_scan_at = now + SCAN_EVERY
+    integration.status, integration.error = "active", None
+    if provider.warnings:
+        integration.error = "; ".join(provider.warnings)[:2000]
+    db.session.commit()
+    for row in new_rows:
+        try:
+            request_index(row.id, MANUAL)
+        except QueueUnavailable:
+            pass  # stays queued; the scheduler's recovery queues it
+    return {"added": added, "removed": removed}
+
+
+def record_failure(integration: Integration, exc: GitHostError) -> None:
+    integration.status = "error" if exc.permanent else integration.status
+    integration.error = exc.message
+    integration.next_scan_at = utcnow() + (SCAN_EVERY if exc.permanent else timedelta(hours=1))
+    db.session.commit()
