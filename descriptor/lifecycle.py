@@ -64,6 +64,18 @@ def _spend(token: str, claims: dict[str, Any]) -> str:
     return "fresh"
 
 
+def _spent_before(claims: dict[str, Any]) -> Any:
+    """None for a fresh token (now recorded); else the answer: a retry of the same call
+    is acknowledged without redoing it, a reuse with another body is refused."""
+    spent = _spend(_token() or "", claims)
+    if spent == "fresh":
+        return None
+    db.session.rollback()
+    if spent == "repeat":
+        return "", 204
+    return _refuse(401, "token_replayed", "this token was already used")
+
+
 def _commit_or_refuse() -> tuple[dict[str, Any], int] | None:
     """Commit; a concurrent use of the same token loses the race and is refused."""
     try:
@@ -94,12 +106,8 @@ def installed() -> Any:
             return _refuse(
                 403, "site_not_allowed", "this Jira site is not in GITBRIDGE_ALLOWED_JIRA_HOSTS"
             )
-    spent = _spend(_token() or "", claims)
-    if spent != "fresh":
-        db.session.rollback()
-        if spent == "repeat":
-            return "", 204
-        return _refuse(401, "token_replayed", "this install token was already used")
+    if (answer := _spent_before(claims)) is not None:
+        return answer
     tenant = tenants.install(fields)
     if refused := _commit_or_refuse():
         return refused
@@ -118,12 +126,8 @@ def uninstalled() -> Any:
         claims = _verify_signed_install(client_key)
     except TokenError as exc:
         return _refuse(401, exc.code, exc.message)
-    spent = _spend(_token() or "", claims)
-    if spent != "fresh":
-        db.session.rollback()
-        if spent == "repeat":
-            return "", 204
-        return _refuse(401, "token_replayed", "this token was already used")
+    if (answer := _spent_before(claims)) is not None:
+        return answer
     removed = tenants.uninstall(client_key)
     if refused := _commit_or_refuse():
         return refused
