@@ -49,11 +49,12 @@ def _register_surfaces(app: Flask) -> None:
     """One blueprint per surface Jira, browsers, git hosts and operators reach."""
     import descriptor
     import webhooks
-    from app import api, connect, health, pages
+    from app import api, connect, health, oauth_routes, pages
 
     health.init_app(app)
     connect.init_app(app)
     descriptor.init_app(app)
     pages.init_app(app)
     api.init_app(app)
+    oauth_routes.init_app(app)
     webhooks.init_app(app)

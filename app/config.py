@@ -70,6 +70,30 @@ def _check_fernet_keys(keys: list[str]) -> None:
             ) from exc
 
 
+#: OAuth apps (client id/secret variable prefix) and the host kinds each one serves.
+OAUTH_APPS: dict[str, tuple[str, ...]] = {
+    "GITBRIDGE_GITHUB": ("github",),
+    "GITBRIDGE_GITLAB": ("gitlab", "gitlab_self_managed"),
+    "GITBRIDGE_BITBUCKET": ("bitbucket_cloud",),
+}
+
+
+def _oauth_clients(env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """``{kind: (client_id, client_secret)}`` for every OAuth app configured; a kind
+    without one is not offered OAuth."""
+    clients: dict[str, tuple[str, str]] = {}
+    for prefix, kinds in OAUTH_APPS.items():
+        client_id = env.get(f"{prefix}_CLIENT_ID", "").strip()
+        secret = env.get(f"{prefix}_CLIENT_SECRET", "").strip()
+        if bool(client_id) != bool(secret):
+            raise ConfigError(
+                f"{prefix}_CLIENT_ID and {prefix}_CLIENT_SECRET must be set together"
+            )
+        if client_id:
+            clients.update({kind: (client_id, secret) for kind in kinds})
+    return clients
+
+
 def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any]:
     """Build the Flask config mapping from ``environ``.
 
@@ -131,4 +155,6 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         "JWT_LEEWAY": 30,
         # Jira permission answers are cached this many seconds per user and scope.
         "PERMISSION_CACHE_SECONDS": 60,
+        # OAuth apps per host kind: {kind: (client_id, client_secret)}.
+        "OAUTH_CLIENTS": _oauth_clients(env),
     }

@@ -28,12 +28,22 @@ class AuthInvalid(ValueError):
 
 
 def parse_auth(auth: Any) -> tuple[str, dict[str, str]]:
-    """Validate an ``auth`` object; returns its type and the fields to store."""
+    """Validate an ``auth`` object; returns its type and the fields to store.
+
+    ``{"type": "oauth", "grant": id}`` gives ``{"grant": id}``: the caller swaps it for
+    the grant's tokens (``app.oauth.find_grant``) before anything uses or stores it.
+    """
     if auth is None:
         return "none", {}
     if not isinstance(auth, dict) or auth.get("type") not in AUTH_FIELDS:
         raise AuthInvalid(f"auth.type must be one of: {', '.join(AUTH_FIELDS)}")
     kind = auth["type"]
+    if kind == "oauth" and "grant" in auth and "access_token" not in auth:
+        # The wizard's OAuth flow: the tokens wait in a grant (``app.oauth``).
+        grant = auth["grant"]
+        if not isinstance(grant, str) or not grant or len(grant) > 64:
+            raise AuthInvalid("auth.grant must be the id the OAuth window returned")
+        return kind, {"grant": grant}
     stored = {}
     for name in AUTH_FIELDS[kind]:
         value = auth.get(name)

@@ -31,7 +31,9 @@ HOSTS: tuple[HostKind, ...] = (
 BY_KIND = {h.kind: h for h in HOSTS}
 
 
-def as_json(host: HostKind) -> dict[str, object]:
+def as_json(host: HostKind, oauth: bool = False) -> dict[str, object]:
+    """The API's view of a host; ``oauth``: the wizard may connect it with an OAuth app."""
     data = asdict(host)
     data["auth_types"] = list(host.auth_types)
+    data["oauth"] = oauth
     return data

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from flask import current_app
+from flask import current_app, g
 
-from app import credentials, providers
+from app import credentials, oauth, providers
 from app.errors import Problem
 from app.extensions import db
 from app.git_hosts.base import Account, Provider
@@ -30,6 +30,7 @@ from app.models import (
     DEFAULT_SETTINGS,
     Integration,
     IntegrationMode,
+    OAuthGrant,
     Repository,
     RepositoryStatus,
     Tenant,
@@ -198,6 +199,8 @@ class ServiceCheck:
     fields: dict[str, str]
     settings: dict[str, Any]
     base_url: str | None
+    #: The OAuth grant the credentials came from (consumed when the integration is saved).
+    grant: OAuthGrant | None = None
 
 
 def _service_provider(kind: str, body: dict[str, Any]) -> ServiceCheck:
@@ -215,13 +218,19 @@ def _service_provider(kind: str, body: dict[str, Any]) -> ServiceCheck:
     except credentials.AuthInvalid as exc:
         raise Problem(400, "invalid_auth", str(exc)) from exc
     settings = validate_settings(body.get("settings"))
+    grant, on_refresh = None, None
+    if auth_type == "oauth" and "grant" in fields:
+        grant = oauth.find_grant(g.get("tenant"), kind, base_url, fields["grant"])
+        fields, on_refresh = oauth.grant_fields(grant), oauth.store_refreshed(grant.id)
     try:
         provider = providers.build(kind, base_url=base_url, auth_type=auth_type, fields=fields,
-                                   settings=settings)
+                                   settings=settings, on_refresh=on_refresh)
         account = provider.check_credentials()
     except GitHostError as exc:
         raise providers.problem(exc) from exc
-    return ServiceCheck(provider, account, auth_type, fields, settings, base_url)
+    if auth_type == "oauth":  # tokens the check may have refreshed
+        fields = dict(provider.credentials)
+    return ServiceCheck(provider, account, auth_type, fields, settings, base_url, grant)
 
 
 def preview(body: dict[str, Any]) -> dict[str, Any]:
@@ -255,6 +264,8 @@ def create_service(tenant: Tenant, kind: str, body: dict[str, Any]) -> Integrati
         settings=check.settings, account_login=check.account.login,
     )
     db.session.add(integration)
+    if check.grant is not None:
+        db.session.delete(check.grant)
     db.session.commit()
     return integration
 

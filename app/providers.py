@@ -36,6 +36,8 @@ def build(kind: str, *, base_url: str | None, auth_type: str, fields: dict[str, 
         allow_private=current_app.config["ALLOW_PRIVATE_HOSTS"],
         custom_api_path=settings.get("custom_api_path"),
         jmespath_filter=settings.get("jmespath_filter"),
+        oauth_client=(current_app.config.get("OAUTH_CLIENTS") or {}).get(kind)
+        if auth_type == "oauth" else None,
         on_refresh=on_refresh,
     )
 

@@ -41,6 +41,7 @@ from app.api import (  # noqa: E402,F401  (routes register on bp)
     hosts,
     integrations,
     me,
+    oauth,
     settings,
 )
 

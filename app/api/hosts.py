@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
+
 from app.api import bp
 from app.connect.auth import context_token_required
 from app.hosts import HOSTS, as_json
@@ -12,4 +14,5 @@ from app.hosts import HOSTS, as_json
 @bp.get("/hosts")
 @context_token_required
 def hosts() -> dict[str, Any]:
-    return {"hosts": [as_json(h) for h in HOSTS]}
+    clients = current_app.config.get("OAUTH_CLIENTS") or {}
+    return {"hosts": [as_json(h, oauth=h.kind in clients) for h in HOSTS]}

@@ -13,6 +13,7 @@ from app.models.index import (
     Tag,
 )
 from app.models.integration import DEFAULT_SETTINGS, Integration, IntegrationMode
+from app.models.oauth import OAuthGrant
 from app.models.replay import UsedToken
 from app.models.repository import Repository, RepositoryStatus
 from app.models.tenant import Tenant, TenantState
@@ -28,6 +29,7 @@ __all__ = [
     "DeliveryStatus",
     "Integration",
     "IntegrationMode",
+    "OAuthGrant",
     "PullRequest",
     "PullRequestKey",
     "Repository",

@@ -243,6 +243,28 @@
     if (settings.custom_api_path || settings.jmespath_filter || settings.ssl_verify === false) { advanced.open = true; }
     form.appendChild(advanced);
 
+    if (host.oauth && options.oauthConnect) {
+      // OAuth: the host's own sign-in in a popup; the grant it returns stands in for a token.
+      var oauthButton = el("button", { type: "button", className: "aui-button gb-oauth", text: "Connect with " + host.name });
+      oauthButton.addEventListener("click", function () {
+        gb.clear(area);
+        var base = baseUrl ? baseUrl.value.trim().replace(/\/+$/, "") : undefined;
+        options.oauthConnect(host, base).then(function (auth) {
+          var body = { kind: host.kind, auth: auth, base_url: base, settings: { ssl_verify: ssl.input.checked } };
+          return gb.api("POST", "/integrations/preview", body).then(function (preview) {
+            current.auth = auth;
+            current.base_url = base;
+            current.settings = body.settings;
+            current.preview = preview || {};
+            current.selected = null;
+            repositoriesStep();
+          });
+        }).catch(function (err) { showError(area, "Could not connect to " + host.name, err); });
+      });
+      form.insertBefore(el("p", {}, oauthButton, el("span", { className: "gb-muted", text: " or use credentials below." })),
+        form.children[1] || null);
+    }
+
     var submit = el("button", { type: "submit", className: "aui-button aui-button-primary", text: "Connect and select repositories" });
     form.appendChild(buttons(submit, el("button", { type: "button", className: "aui-button aui-button-link", text: "Back",
       on: { click: function () { if (capabilities(host).webhook) { modeChoice(host); } else { reset(); } } } })));

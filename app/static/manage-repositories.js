@@ -822,6 +822,37 @@
 
   showAuthFields();
 
+  // -- OAuth ------------------------------------------------------------------------
+
+  /* "Connect with <Host>" for hosts with oauth: true. Call from a click (popup blockers
+   * allow only those): opens the host's consent page in a popup, waits for our callback
+   * page there to name the grant (postMessage), and resolves with the auth to send to
+   * POST /integrations/preview and /integrations: {type: "oauth", grant: id}. */
+  function oauthConnect(host, baseUrl) {
+    var popup = window.open("", "gitbridge-oauth", "popup,width=720,height=760");
+    if (!popup) {
+      return Promise.reject(new Error("The browser blocked the sign-in window; allow pop-ups for this page and try again."));
+    }
+    var body = baseUrl ? { base_url: baseUrl } : {};
+    return gb.api("POST", "/oauth/" + encodeURIComponent(host.kind) + "/start", body).then(function (data) {
+      popup.location.href = data.authorize_url;
+      return new Promise(function (resolve, reject) {
+        var timer = setInterval(function () {
+          if (popup.closed) { done(); reject(new Error("The sign-in window was closed before " + host.name + " authorized Gitbridge.")); }
+        }, 500);
+        function done() { clearInterval(timer); window.removeEventListener("message", onMessage); }
+        function onMessage(ev) {
+          var data = ev.data || {};
+          if (ev.origin !== window.location.origin || ev.source !== popup || typeof data.gitbridgeOAuthGrant !== "string" || data.kind !== host.kind) { return; }
+          done();
+          resolve({ type: "oauth", grant: data.gitbridgeOAuthGrant });
+        }
+        window.addEventListener("message", onMessage);
+      });
+    }, function (err) { popup.close(); throw err; });
+  }
+  gb.oauthConnect = oauthConnect;
+
   // -- supported hosts ----------------------------------------------------------------
 
   gb.api("GET", "/hosts").then(function (data) {
@@ -829,6 +860,7 @@
     gb.wizard.init({
       hosts: data.hosts,
       onQuickStart: quickStart,
+      oauthConnect: oauthConnect,
       onCreated: function (integration, text) {
         if (text) {
           closeForm();

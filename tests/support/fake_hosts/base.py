@@ -17,6 +17,12 @@ query, JSON body, the credential used), and branches, pull requests and webhooks
 created through the API remember the token that created them, so a test can assert
 who the host thinks acted (Require User PAT).
 
+OAuth (GitHub, GitLab, Bitbucket Cloud): ``add_oauth_app`` registers a client;
+``oauth_approver`` is the user who "approves" on the authorize page (``None``: the user
+declines); the authorize endpoint then redirects to the client's callback with a
+``code``, and the token endpoint trades codes and refresh tokens for access tokens the
+API accepts (recorded with kind ``"oauth"``).
+
 Knobs: tokens (valid, expired, read-only, without admin rights, scopes), ``rate_limit``
 (the next N API calls are refused the host's way), ``page_size_cap`` (force several
 pages with few items), ``script`` (answer one call with any status and body), and
@@ -55,6 +61,7 @@ __all__ = [
     "Hook",
     "HostAnswer",
     "HostUser",
+    "OAuthApp",
     "Pull",
     "Recorded",
     "Token",
@@ -215,6 +222,25 @@ class Recorded:
 
 
 @dataclass
+class OAuthApp:
+    client_id: str
+    secret: str
+    #: the callback registered with the app (used when the request names none)
+    callback: str | None = None
+
+
+@dataclass
+class OAuthIssued:
+    """What a code or refresh token stands for."""
+
+    client_id: str
+    login: str
+    scopes: tuple[str, ...] | None
+    redirect_uri: str | None = None
+    access_token: str | None = None
+
+
+@dataclass
 class Scripted:
     method: str
     path_contains: str
@@ -342,6 +368,11 @@ class FakeHost:
         self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread: threading.Thread | None = None
+        self.oauth_apps: dict[str, OAuthApp] = {}
+        self.oauth_approver: str | None = None
+        self.oauth_expires_in: int | None = 7200
+        self._oauth_codes: dict[str, OAuthIssued] = {}
+        self._oauth_refresh: dict[str, OAuthIssued] = {}
         self.register_routes()
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -441,6 +472,106 @@ class FakeHost:
             fake.pulls.append(pull)
             return pull
 
+    # -- OAuth ------------------------------------------------------------------------
+
+    #: web-root paths of the OAuth endpoints: path -> "authorize" | "token" | "info"
+    oauth_paths: ClassVar[dict[str, str]] = {}
+    #: status of a refused token request (GitHub answers errors with 200)
+    oauth_error_status: ClassVar[int] = 400
+
+    def add_oauth_app(self, client_id: str, secret: str, callback: str | None = None
+                      ) -> OAuthApp:
+        app = OAuthApp(client_id, secret, callback)
+        with self.lock:
+            self.oauth_apps[client_id] = app
+        return app
+
+    def _oauth(self, request: Request, raw_path: str) -> Response:
+        form = request.form.to_dict() if request.method == "POST" else {}
+        record = self._record(request, "oauth", raw_path, form or None)
+        endpoint = self.oauth_paths[raw_path]
+        if endpoint == "authorize" and request.method == "GET":
+            response = self._oauth_authorize(request)
+        elif endpoint == "token" and request.method == "POST":
+            response = self._oauth_token(request, form)
+        elif endpoint == "info" and request.method == "GET":
+            response = self._oauth_info(request)
+        else:
+            response = Response("Method not allowed\n", 405)
+        record.status = response.status_code
+        return response
+
+    def _oauth_authorize(self, request: Request) -> Response:
+        args = request.args
+        app = self.oauth_apps.get(args.get("client_id", ""))
+        if app is None:
+            return Response("Unknown OAuth client\n", 400)
+        redirect = args.get("redirect_uri") or app.callback
+        if not redirect or (app.callback and redirect != app.callback):
+            return Response("The redirect_uri is not registered for this app\n", 400)
+        query: dict[str, str] = {}
+        if self.oauth_approver is None:
+            query["error"] = "access_denied"
+        else:
+            code = uuid.uuid4().hex
+            scope = args.get("scope")
+            scopes = tuple(scope.replace(",", " ").split()) if scope else self.full_scopes
+            with self.lock:
+                self._oauth_codes[code] = OAuthIssued(app.client_id, self.oauth_approver,
+                                                      scopes, args.get("redirect_uri"))
+            query["code"] = code
+        if args.get("state") is not None:
+            query["state"] = args["state"]
+        sep = "&" if "?" in redirect else "?"
+        return Response("", 302, headers={"Location": f"{redirect}{sep}{urlencode(query)}"})
+
+    def _oauth_token(self, request: Request, form: dict[str, str]) -> Response:
+        basic = basic_credentials(request)
+        client_id, secret = basic or (form.get("client_id", ""), form.get("client_secret", ""))
+        app = self.oauth_apps.get(client_id)
+        if app is None or app.secret != secret:
+            return self._oauth_error(request, "invalid_client", "Client authentication failed.")
+        grant_type = form.get("grant_type")
+        with self.lock:
+            if grant_type == "authorization_code":
+                issued = self._oauth_codes.pop(form.get("code", ""), None)
+                if issued is not None and issued.redirect_uri not in (
+                        None, form.get("redirect_uri")):
+                    issued = None
+            elif grant_type == "refresh_token":
+                issued = self._oauth_refresh.pop(form.get("refresh_token", ""), None)
+                if issued is not None and issued.access_token in self.tokens:
+                    self.tokens[issued.access_token].expired = True  # rotated out
+            else:
+                return self._oauth_error(request, "unsupported_grant_type", str(grant_type))
+        if issued is None or issued.client_id != client_id:
+            return self._oauth_error(request, "invalid_grant",
+                                     "The code or refresh token is invalid or was used.")
+        access, refresh = f"oauth-{uuid.uuid4().hex}", f"refresh-{uuid.uuid4().hex}"
+        self.add_token(access, issued.login, scopes=issued.scopes)
+        with self.lock:
+            self._oauth_refresh[refresh] = OAuthIssued(client_id, issued.login, issued.scopes,
+                                                       access_token=access)
+        body: dict[str, Any] = {"access_token": access, "token_type": "bearer",
+                                "refresh_token": refresh, "scope": " ".join(issued.scopes or ())}
+        if self.oauth_expires_in is not None:
+            body["expires_in"] = self.oauth_expires_in
+        if "application/json" not in request.headers.get("Accept", ""):
+            return Response(urlencode(body), 200,
+                            mimetype="application/x-www-form-urlencoded")
+        return json_response(body)
+
+    def _oauth_error(self, request: Request, error: str, description: str) -> Response:
+        return json_response({"error": error, "error_description": description},
+                             self.oauth_error_status)
+
+    def _oauth_info(self, request: Request) -> Response:
+        token = self.tokens.get(bearer_token(request) or "")
+        if token is None or token.expired:
+            return json_response({"error": "invalid_token"}, 401)
+        return json_response({"resource_owner_id": token.user.id,
+                              "scope": list(token.scopes or ()), "expires_in": None})
+
     # -- knobs ------------------------------------------------------------------------
 
     def rate_limit(self, calls: int = 1, wait: int = 1, path_contains: str = "") -> None:
@@ -511,6 +642,8 @@ class FakeHost:
         request = Request(environ)
         raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.path
         raw_path = urlsplit(raw).path
+        if raw_path in self.oauth_paths:
+            return self._oauth(request, raw_path)(environ, start_response)
         match = _GIT_PATH.match(raw_path)
         if match and not raw_path.startswith(self.api_prefix + "/"):
             response = self._git(request, unquote(match["repo"]), match["rest"])

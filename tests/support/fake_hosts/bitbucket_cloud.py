@@ -108,6 +108,9 @@ class FakeBitbucketCloud(FakeHost):
         "account", "repository", "repository:write", "pullrequest", "pullrequest:write",
         "webhook",
     )
+    oauth_paths: ClassVar[dict[str, str]] = {
+        "/site/oauth2/authorize": "authorize", "/site/oauth2/access_token": "token",
+    }
 
     def register_routes(self) -> None:
         repo = r"/repositories/(?P<ws>[^/]+)/(?P<slug>[^/]+)"

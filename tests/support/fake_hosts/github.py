@@ -55,6 +55,10 @@ class FakeGitHub(FakeHost):
     max_page_size = 100
     default_page_size = 30
     full_scopes: ClassVar[tuple[str, ...] | None] = ("repo", "admin:repo_hook", "read:org")
+    oauth_paths: ClassVar[dict[str, str]] = {
+        "/login/oauth/authorize": "authorize", "/login/oauth/access_token": "token",
+    }
+    oauth_error_status: ClassVar[int] = 200
 
     # -- routes --------------------------------------------------------------------------
 

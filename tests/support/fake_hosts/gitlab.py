@@ -50,6 +50,9 @@ class FakeGitLab(FakeHost):
     max_page_size = 100
     default_page_size = 20
     full_scopes: ClassVar[tuple[str, ...] | None] = ("api",)
+    oauth_paths: ClassVar[dict[str, str]] = {
+        "/oauth/authorize": "authorize", "/oauth/token": "token", "/oauth/token/info": "info",
+    }
 
     def register_routes(self) -> None:
         project = r"/projects/(?P<project>[^/]+)"
