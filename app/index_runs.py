@@ -16,6 +16,7 @@ from flask import current_app
 
 from app import credentials, providers
 from app.extensions import db
+from app.git_hosts.base import Provider
 from app.git_hosts.errors import GitHostError
 from app.indexing.credentials import GitCredentials
 from app.indexing.engine import Indexer
@@ -53,9 +54,9 @@ def mirror_for(repository: Repository) -> Mirror:
     return Mirror(data_dir / str(repository.tenant_id) / f"{repository.id}.git")
 
 
-def git_credentials_for(integration: Integration) -> GitCredentials:
-    if providers.is_service(integration.kind):
-        login = providers.for_integration(integration).git_credentials()
+def git_credentials_for(integration: Integration, provider: Provider | None) -> GitCredentials:
+    if provider is not None:
+        login = provider.git_credentials()
         return GitCredentials(username=login["username"], password=login["password"],
                               ssl_verify=bool(integration.setting("ssl_verify")))
     return credentials.git_credentials(
@@ -87,10 +88,13 @@ def run_index(repository_id: int) -> str:
     sink = DatabaseSink(db.engine, repository.tenant_id, repository.id)
     sink.log("fetching")
     mirror = mirror_for(repository)
+    # One provider per run: git credentials and the pull-request sync share it.
+    provider = (providers.for_integration(integration)
+                if providers.is_service(integration.kind) else None)
     try:
         report = mirror.fetch(
             repository.clone_url,
-            git_credentials_for(integration),
+            git_credentials_for(integration, provider),
             allow_private=current_app.config["ALLOW_PRIVATE_HOSTS"],
         )
         if report.get("known_hosts") and not integration.known_hosts:
@@ -108,8 +112,8 @@ def run_index(repository_id: int) -> str:
             return "error"
         raise TransientIndexError(exc.message) from exc
     now = utcnow()
-    if providers.is_service(integration.kind):
-        sync_pull_requests(repository, integration, sink)
+    if provider is not None:
+        sync_pull_requests(repository, provider, sink)
     changed = result.refs != previous
     repository.refs = result.refs
     repository.default_branch = result.main_branch
@@ -131,7 +135,7 @@ def count_pull_requests(repository: Repository) -> int:
         .where(PullRequest.repository_id == repository.id)).scalar_one())
 
 
-def sync_pull_requests(repository: Repository, integration: Integration, sink: DatabaseSink
+def sync_pull_requests(repository: Repository, provider: Provider, sink: DatabaseSink
                        ) -> None:
     """Pull/merge requests changed since the last sync, from the host's API.
 
@@ -139,7 +143,6 @@ def sync_pull_requests(repository: Repository, integration: Integration, sink: D
     at the next run, and the repository says so.
     """
     started = utcnow()
-    provider = providers.for_integration(integration)
     synced = 0
     try:
         for pr in provider.pull_requests(providers.host_repository(repository),

@@ -52,9 +52,22 @@ PULL_REQUEST_EVENTS = frozenset({
 })
 
 
+class BitbucketReceiver(Receiver):
+    """What Bitbucket Cloud and Server share: the event in ``X-Event-Key`` and an
+    HMAC-SHA256 of the body in ``X-Hub-Signature``."""
+
+    def verify(self, incoming: Incoming, secrets: Sequence[str]) -> None:
+        if not hub_signature_matches(incoming.header("X-Hub-Signature"), incoming.body,
+                                     secrets, "sha256"):
+            raise SignatureInvalid("X-Hub-Signature is missing or does not match")
+
+    def event(self, incoming: Incoming) -> str:
+        return incoming.header("X-Event-Key") or ""
+
+
 # https://support.atlassian.com/bitbucket-cloud/docs/event-payloads/
 # https://support.atlassian.com/bitbucket-cloud/docs/manage-webhooks/#Secure-webhooks
-class BitbucketCloudReceiver(Receiver):
+class BitbucketCloudReceiver(BitbucketReceiver):
     """``X-Event-Key`` (``repo:push``, ``pullrequest:*``), ``X-Request-UUID`` per
     delivery, ``X-Hub-Signature: sha256=<hex HMAC-SHA256 of the body>`` when the
     webhook has a secret (which the app always sets)."""
@@ -69,14 +82,6 @@ class BitbucketCloudReceiver(Receiver):
         if any(incoming.has_header(h) for h in CLOUD_HEADERS):
             return True
         return (incoming.header("User-Agent") or "").startswith("Bitbucket-Webhooks/")
-
-    def verify(self, incoming: Incoming, secrets: Sequence[str]) -> None:
-        if not hub_signature_matches(incoming.header("X-Hub-Signature"), incoming.body,
-                                     secrets, "sha256"):
-            raise SignatureInvalid("X-Hub-Signature is missing or does not match")
-
-    def event(self, incoming: Incoming) -> str:
-        return incoming.header("X-Event-Key") or ""
 
     def delivery_id(self, incoming: Incoming) -> str | None:
         return incoming.header("X-Request-UUID") or None

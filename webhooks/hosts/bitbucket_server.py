@@ -18,25 +18,21 @@ older third-party "post webhook" add-ons send are parsed as well.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from webhooks.hosts.base import (
     Incoming,
     MalformedDelivery,
-    Receiver,
-    SignatureInvalid,
     get_bool,
     get_dict,
     get_id,
     get_list,
     get_str,
-    hub_signature_matches,
     parse_time,
     sha_or_none,
 )
-from webhooks.hosts.bitbucket_cloud import CLOUD_HEADERS, push_changes
+from webhooks.hosts.bitbucket_cloud import CLOUD_HEADERS, BitbucketReceiver, push_changes
 from webhooks.hosts.events import (
     Event,
     Person,
@@ -71,7 +67,7 @@ LEGACY_PULL_REQUEST_STATES: dict[str, PullRequestState] = {
 
 # https://confluence.atlassian.com/bitbucketserver/event-payload-938025882.html
 # https://confluence.atlassian.com/bitbucketserver/manage-webhooks-938025878.html
-class BitbucketServerReceiver(Receiver):
+class BitbucketServerReceiver(BitbucketReceiver):
     """``X-Event-Key`` (``repo:refs_changed``, ``pr:*``, ``diagnostics:ping``),
     ``X-Request-Id`` per delivery, ``X-Hub-Signature: sha256=<hex HMAC>``."""
 
@@ -83,14 +79,6 @@ class BitbucketServerReceiver(Receiver):
         if not key or ":" not in key:
             return False
         return not any(incoming.has_header(h) for h in CLOUD_HEADERS)
-
-    def verify(self, incoming: Incoming, secrets: Sequence[str]) -> None:
-        if not hub_signature_matches(incoming.header("X-Hub-Signature"), incoming.body,
-                                     secrets, "sha256"):
-            raise SignatureInvalid("X-Hub-Signature is missing or does not match")
-
-    def event(self, incoming: Incoming) -> str:
-        return incoming.header("X-Event-Key") or ""
 
     def delivery_id(self, incoming: Incoming) -> str | None:
         return incoming.header("X-Request-Id") or None
