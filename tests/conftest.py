@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 import redis
-import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from flask import Flask
 from flask.testing import FlaskClient
@@ -21,32 +20,36 @@ from app import create_app
 from app.extensions import db
 from tests.support.connect import ConnectActions
 from tests.support.fake_atlassian import FakeAtlassian
+from tests.support.services import PrivateRedis, postgres_for_worker, reset_postgres
 
-TEST_REDIS_URL = os.environ.get("GITBRIDGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+#: Set in ``pytest_configure`` (before test modules are imported): the session's own
+#: Redis, or ``GITBRIDGE_TEST_REDIS_URL``.
+TEST_REDIS_URL = ""
+_private_redis: PrivateRedis | None = None
+
+
+def pytest_configure(config: Any) -> None:
+    global TEST_REDIS_URL, _private_redis
+    TEST_REDIS_URL = os.environ.get("GITBRIDGE_TEST_REDIS_URL", "")
+    xdist_controller = getattr(config.option, "dist", "no") != "no" and not hasattr(
+        config, "workerinput"
+    )
+    if not TEST_REDIS_URL and not xdist_controller:
+        _private_redis = PrivateRedis()
+        _private_redis.start()
+        TEST_REDIS_URL = _private_redis.url
+
+
+def pytest_unconfigure(config: Any) -> None:
+    if _private_redis is not None:
+        _private_redis.stop()
 
 
 def _database_url(tmp: Path) -> str:
     url = os.environ.get("GITBRIDGE_TEST_DATABASE_URL", "sqlite")
     if url == "sqlite":
         return f"sqlite:///{tmp / 'test.db'}"
-    return url
-
-
-def _reset_postgres(url: str) -> None:
-    """Create the test database if needed and drop everything in it."""
-    parsed = sa.engine.make_url(url)
-    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(
-            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
-        ).scalar()
-        if not exists:
-            conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
-    engine = sa.create_engine(parsed)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
+    return postgres_for_worker(url)
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +70,7 @@ def fake_atlassian() -> Iterator[FakeAtlassian]:
 def base_env(session_tmp: Path, fake_atlassian: FakeAtlassian) -> dict[str, str]:
     url = _database_url(session_tmp)
     if url.startswith("postgresql"):
-        _reset_postgres(url)
+        reset_postgres(url)
     return {
         "GITBRIDGE_ENV": "development",
         "GITBRIDGE_BASE_URL": "https://gitbridge.example.com",

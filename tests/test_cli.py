@@ -11,6 +11,8 @@ from pathlib import Path
 
 import requests
 
+from tests import conftest
+
 
 def spare_port() -> int:
     with socket.socket() as s:
@@ -25,7 +27,7 @@ def run_env(tmp_path: Path, **extra: str) -> dict[str, str]:
             "GITBRIDGE_DATABASE_URL": f"sqlite:///{tmp_path / 'dev.db'}",
             "GITBRIDGE_SECRET_KEY": "cli-test",
             "GITBRIDGE_DATA_DIR": str(tmp_path / "repos"),
-            "GITBRIDGE_REDIS_URL": "redis://127.0.0.1:6379/14",
+            "GITBRIDGE_REDIS_URL": conftest.TEST_REDIS_URL.rsplit("/", 1)[0] + "/14",
             **extra,
         }
     )

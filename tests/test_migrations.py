@@ -11,15 +11,16 @@ from flask_migrate import downgrade, upgrade
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import _reset_postgres
+from tests.support.services import reset_postgres
 
 
 def _fresh_env(migrated: dict[str, str], tmp_path: Path) -> dict[str, str]:
     url = migrated["GITBRIDGE_DATABASE_URL"]
     if url.startswith("postgresql"):
-        fresh = sa.engine.make_url(url).set(database="gitbridge_migrations_test")
+        parsed = sa.engine.make_url(url)
+        fresh = parsed.set(database=f"{parsed.database}_migrations")
         url = fresh.render_as_string(hide_password=False)
-        _reset_postgres(url)
+        reset_postgres(url)
     else:
         url = f"sqlite:///{tmp_path / 'fresh.db'}"
     return {**migrated, "GITBRIDGE_DATABASE_URL": url}
