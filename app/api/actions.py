@@ -18,7 +18,7 @@ from app import branch_names, providers
 from app.api import bp
 from app.api.common import json_body
 from app.api.development import authorize
-from app.connect.auth import context_token_required
+from app.atlassian import api_auth_required
 from app.errors import Problem
 from app.extensions import db
 from app.git_hosts.errors import GitHostError
@@ -58,7 +58,7 @@ def _user_settings_url() -> str:
 
 
 @bp.get("/issues/<key>/create-options")
-@context_token_required
+@api_auth_required
 def create_options(key: str) -> dict[str, Any]:
     issue = authorize(key)
     repositories = []
@@ -85,7 +85,7 @@ def create_options(key: str) -> dict[str, Any]:
 
 
 @bp.get("/repositories/<int:repository_id>/branches")
-@context_token_required
+@api_auth_required
 def repository_branches(repository_id: int) -> dict[str, Any]:
     issue = authorize(request.args.get("issue", ""))
     repository = _visible(issue).get(repository_id)
@@ -128,7 +128,7 @@ def _reindex(repository: Repository) -> None:
 
 
 @bp.post("/issues/<key>/branches")
-@context_token_required
+@api_auth_required
 def create_branch(key: str) -> tuple[dict[str, Any], int]:
     issue = authorize(key)
     body = json_body()
@@ -146,7 +146,7 @@ def create_branch(key: str) -> tuple[dict[str, Any], int]:
 
 
 @bp.post("/issues/<key>/pull-requests")
-@context_token_required
+@api_auth_required
 def create_pull_request(key: str) -> tuple[dict[str, Any], int]:
     issue = authorize(key)
     body = json_body()

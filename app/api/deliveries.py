@@ -11,7 +11,7 @@ from flask import current_app
 from app import integrations
 from app.api import bp
 from app.api.common import require_admin, tenant_get
-from app.connect.auth import context_token_required
+from app.atlassian import api_auth_required
 from app.extensions import db
 from app.jobs.webhooks import schedule_processing
 from app.models import Delivery, DeliveryStatus, Integration, utcnow
@@ -24,7 +24,7 @@ RECENT = 100
 
 
 @bp.get("/integrations/<int:integration_id>/deliveries")
-@context_token_required
+@api_auth_required
 def list_deliveries(integration_id: int) -> dict[str, Any]:
     require_admin()
     integration = tenant_get(Integration, integration_id)
@@ -38,7 +38,7 @@ def list_deliveries(integration_id: int) -> dict[str, Any]:
 
 
 @bp.post("/deliveries/<int:delivery_id>/replay")
-@context_token_required
+@api_auth_required
 def replay_delivery(delivery_id: int) -> tuple[dict[str, Any], int]:
     require_admin()
     delivery = tenant_get(Delivery, delivery_id)
@@ -53,7 +53,7 @@ def replay_delivery(delivery_id: int) -> tuple[dict[str, Any], int]:
 
 
 @bp.post("/integrations/<int:integration_id>/webhook/regenerate")
-@context_token_required
+@api_auth_required
 def regenerate_webhook_secret(integration_id: int) -> dict[str, Any]:
     require_admin()
     integration = tenant_get(Integration, integration_id)

@@ -13,8 +13,8 @@ from typing import Any
 from flask import current_app, g, request
 
 from app.api import bp
+from app.atlassian import api_auth_required, jira_for
 from app.cache import TTLCache
-from app.connect.auth import context_token_required
 from app.errors import Problem
 from app.extensions import db
 from app.http import ApiError, ApiNotFound
@@ -43,7 +43,7 @@ def authorize(key: str) -> dict[str, Any]:
     try:
         issue = _issue_cache().get_or_set(
             (tenant.id, "issue", key),
-            lambda: permissions.client_for(tenant).issue(key, fields="summary,project"),
+            lambda: jira_for(tenant).issue(key, fields="summary,project"),
         )
         allowed = permissions.can_view_development(tenant, g.account_id, issue_id=int(issue["id"]))
     except ApiNotFound as exc:
@@ -60,7 +60,7 @@ def authorize(key: str) -> dict[str, Any]:
 
 
 @bp.get("/issues/<key>/development")
-@context_token_required
+@api_auth_required
 def issue_development(key: str) -> dict[str, Any]:
     issue = authorize(key)
     tenant_id = g.tenant.id
@@ -91,7 +91,7 @@ def issue_development(key: str) -> dict[str, Any]:
 
 
 @bp.get("/issues/<key>/commits/<int:repository_id>/<sha>/diff")
-@context_token_required
+@api_auth_required
 def commit_diff(key: str, repository_id: int, sha: str) -> dict[str, Any]:
     """One file's diff of a commit of the issue (``?path=``), shown on demand."""
     issue = authorize(key)

@@ -7,12 +7,12 @@ from typing import Any
 from flask import current_app
 
 from app.api import bp
-from app.connect.auth import context_token_required
+from app.atlassian import api_auth_required
 from app.hosts import HOSTS, as_json
 
 
 @bp.get("/hosts")
-@context_token_required
+@api_auth_required
 def hosts() -> dict[str, Any]:
     clients = current_app.config.get("OAUTH_CLIENTS") or {}
     return {"hosts": [as_json(h, oauth=h.kind in clients) for h in HOSTS]}

@@ -9,7 +9,7 @@ from flask import current_app, g
 from app import integrations, providers
 from app.api import bp
 from app.api.common import json_body, require_admin, tenant_get
-from app.connect.auth import context_token_required
+from app.atlassian import api_auth_required
 from app.errors import Problem
 from app.extensions import db
 from app.jobs import request_index
@@ -34,7 +34,7 @@ def queue_index(repository: Repository) -> str | None:
 
 
 @bp.post("/integrations")
-@context_token_required
+@api_auth_required
 def create_integration() -> tuple[dict[str, Any], int]:
     require_admin()
     integration = integrations.create(g.tenant, json_body())
@@ -56,7 +56,7 @@ def queue_scan_or_warn(integration: Integration) -> None:
 
 
 @bp.post("/integrations/preview")
-@context_token_required
+@api_auth_required
 def preview_integration() -> dict[str, Any]:
     """Check credentials and list the host's repositories, saving nothing (the wizard)."""
     require_admin()
@@ -64,7 +64,7 @@ def preview_integration() -> dict[str, Any]:
 
 
 @bp.post("/integrations/<int:integration_id>/scan")
-@context_token_required
+@api_auth_required
 def scan_integration(integration_id: int) -> tuple[dict[str, Any], int]:
     require_admin()
     integration = tenant_get(Integration, integration_id)
@@ -75,7 +75,7 @@ def scan_integration(integration_id: int) -> tuple[dict[str, Any], int]:
 
 
 @bp.get("/integrations")
-@context_token_required
+@api_auth_required
 def list_integrations() -> dict[str, Any]:
     require_admin()
     rows = db.session.execute(
@@ -85,14 +85,14 @@ def list_integrations() -> dict[str, Any]:
 
 
 @bp.get("/integrations/<int:integration_id>")
-@context_token_required
+@api_auth_required
 def get_integration(integration_id: int) -> dict[str, Any]:
     require_admin()
     return integrations.as_json(tenant_get(Integration, integration_id))
 
 
 @bp.patch("/integrations/<int:integration_id>")
-@context_token_required
+@api_auth_required
 def update_integration(integration_id: int) -> dict[str, Any]:
     require_admin()
     integration = tenant_get(Integration, integration_id)
@@ -113,7 +113,7 @@ def update_integration(integration_id: int) -> dict[str, Any]:
 
 
 @bp.delete("/integrations/<int:integration_id>")
-@context_token_required
+@api_auth_required
 def delete_integration(integration_id: int) -> tuple[str, int]:
     require_admin()
     integrations.remove(tenant_get(Integration, integration_id))
@@ -121,7 +121,7 @@ def delete_integration(integration_id: int) -> tuple[str, int]:
 
 
 @bp.get("/integrations/<int:integration_id>/repositories")
-@context_token_required
+@api_auth_required
 def list_repositories(integration_id: int) -> dict[str, Any]:
     require_admin()
     integration = tenant_get(Integration, integration_id)
@@ -130,7 +130,7 @@ def list_repositories(integration_id: int) -> dict[str, Any]:
 
 
 @bp.post("/integrations/<int:integration_id>/reindex")
-@context_token_required
+@api_auth_required
 def reindex_integration(integration_id: int) -> tuple[dict[str, Any], int]:
     require_admin()
     integration = tenant_get(Integration, integration_id)
@@ -146,14 +146,14 @@ def reindex_integration(integration_id: int) -> tuple[dict[str, Any], int]:
 
 
 @bp.get("/repositories/<int:repository_id>")
-@context_token_required
+@api_auth_required
 def get_repository(repository_id: int) -> dict[str, Any]:
     require_admin()
     return integrations.repository_json(tenant_get(Repository, repository_id))
 
 
 @bp.post("/repositories/<int:repository_id>/reindex")
-@context_token_required
+@api_auth_required
 def reindex_repository(repository_id: int) -> tuple[dict[str, Any], int]:
     require_admin()
     repository = tenant_get(Repository, repository_id)
@@ -165,7 +165,7 @@ def reindex_repository(repository_id: int) -> tuple[dict[str, Any], int]:
 
 
 @bp.delete("/repositories/<int:repository_id>")
-@context_token_required
+@api_auth_required
 def delete_repository(repository_id: int) -> tuple[str, int]:
     require_admin()
     repository = tenant_get(Repository, repository_id)

@@ -10,7 +10,7 @@ from flask import g
 from app import providers
 from app.api import bp
 from app.api.common import json_body, tenant_get
-from app.connect.auth import context_token_required
+from app.atlassian import api_auth_required
 from app.errors import Problem
 from app.extensions import db
 from app.git_hosts.errors import GitHostError
@@ -30,7 +30,7 @@ def _token_row(integration_id: int) -> UserToken | None:
 
 
 @bp.get("/me/tokens")
-@context_token_required
+@api_auth_required
 def my_tokens() -> dict[str, Any]:
     account = _account()
     rows = db.session.execute(sa.select(Integration).where(
@@ -47,7 +47,7 @@ def my_tokens() -> dict[str, Any]:
 
 
 @bp.put("/me/tokens/<int:integration_id>")
-@context_token_required
+@api_auth_required
 def put_my_token(integration_id: int) -> dict[str, Any]:
     """Store the user's token after the host accepts it; a refused token is not kept."""
     account = _account()
@@ -70,7 +70,7 @@ def put_my_token(integration_id: int) -> dict[str, Any]:
 
 
 @bp.delete("/me/tokens/<int:integration_id>")
-@context_token_required
+@api_auth_required
 def delete_my_token(integration_id: int) -> tuple[str, int]:
     tenant_get(Integration, integration_id)
     row = _token_row(integration_id)
@@ -81,14 +81,14 @@ def delete_my_token(integration_id: int) -> tuple[str, int]:
 
 
 @bp.get("/me/settings")
-@context_token_required
+@api_auth_required
 def my_settings() -> dict[str, Any]:
     row = db.session.get(UserSetting, (g.tenant.id, _account()))
     return {"default_repositories": {}, **(row.data if row else {})}
 
 
 @bp.put("/me/settings")
-@context_token_required
+@api_auth_required
 def put_my_settings() -> dict[str, Any]:
     defaults = json_body().get("default_repositories")
     if not isinstance(defaults, dict) or not all(

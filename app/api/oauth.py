@@ -9,12 +9,12 @@ from flask import g, request
 from app import oauth
 from app.api import bp
 from app.api.common import require_admin
-from app.connect.auth import context_token_required
+from app.atlassian import api_auth_required
 from app.errors import Problem
 
 
 @bp.post("/oauth/<kind>/start")
-@context_token_required
+@api_auth_required
 def start_oauth(kind: str) -> dict[str, Any]:
     """The host's authorize URL for the wizard's popup (body: ``{"base_url"?}``)."""
     require_admin()

@@ -8,8 +8,8 @@ from flask import g
 
 from app.api import bp
 from app.api.common import json_body, require_admin
+from app.atlassian import api_auth_required
 from app.branch_names import DEFAULT_TEMPLATE
-from app.connect.auth import context_token_required
 from app.errors import Problem
 from app.extensions import db
 
@@ -19,13 +19,13 @@ def _settings() -> dict[str, Any]:
 
 
 @bp.get("/settings")
-@context_token_required
+@api_auth_required
 def get_settings() -> dict[str, Any]:
     return _settings()
 
 
 @bp.put("/settings")
-@context_token_required
+@api_auth_required
 def put_settings() -> dict[str, Any]:
     require_admin()
     template = json_body().get("branch_template")

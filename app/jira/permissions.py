@@ -10,8 +10,8 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from app.atlassian import jira_for
 from app.cache import TTLCache
-from app.jira.client import JiraClient
 
 DEV_PERMISSIONS = ("BROWSE_PROJECTS", "VIEW_DEV_TOOLS")
 
@@ -25,17 +25,13 @@ def _cache() -> TTLCache[Any]:
     return cache
 
 
-def client_for(tenant: Any) -> JiraClient:
-    return JiraClient.for_tenant(tenant, current_app.config["APP_KEY"])
-
-
 def is_admin(tenant: Any, account_id: str | None) -> bool:
     """Whether the user is a Jira administrator (global ADMINISTER)."""
     if not account_id:
         return False
 
     def ask() -> bool:
-        answer = client_for(tenant).check_permissions(
+        answer = jira_for(tenant).check_permissions(
             {"accountId": account_id, "globalPermissions": ["ADMINISTER"]}
         )
         return "ADMINISTER" in answer.get("globalPermissions", [])
@@ -63,7 +59,7 @@ def can_view_development(
     kind, ident = ("projects", project_id) if project_id is not None else ("issues", issue_id)
 
     def ask() -> bool:
-        answer = client_for(tenant).check_permissions(
+        answer = jira_for(tenant).check_permissions(
             {
                 "accountId": account_id,
                 "projectPermissions": [{"permissions": list(DEV_PERMISSIONS), kind: [ident]}],
@@ -80,7 +76,7 @@ def project_list(tenant: Any) -> list[dict[str, Any]]:
     def ask() -> list[dict[str, Any]]:
         return [
             {"id": p.get("id"), "key": p.get("key"), "name": p.get("name")}
-            for p in client_for(tenant).projects()
+            for p in jira_for(tenant).projects()
         ]
 
     result: list[dict[str, Any]] = _cache().get_or_set((tenant.id, "projects"), ask)
