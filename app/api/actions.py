@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, g, request
 
-from app import branch_names, providers
+from app import branch_names, hosts, providers
 from app.api import bp
 from app.api.common import json_body
 from app.api.development import authorize
@@ -65,9 +65,11 @@ def create_options(key: str) -> dict[str, Any]:
     for repository in sorted(_visible(issue).values(), key=lambda r: r.name):
         can, reason = _capability(repository)
         integration = repository.integration
+        host = hosts.get(integration.kind)
         repositories.append({
             "id": repository.id, "name": repository.name, "integration_id": integration.id,
             "kind": integration.kind, "default_branch": repository.default_branch,
+            "pull_request_term": host.pull_request_term if host else "pull request",
             "can_create": can, "reason": reason,
             "require_user_pat": bool(integration.setting("require_user_pat")),
             "has_user_token": _user_token(integration) is not None,

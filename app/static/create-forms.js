@@ -17,7 +17,8 @@
 
   function projectOf(key) { return String(key || "").split("-")[0]; }
 
-  function isMergeRequest(repo) { return !!repo && /^gitlab/.test(repo.kind || ""); }
+  /* What the repository's host calls a pull request (the host registry's term). */
+  function isMergeRequest(repo) { return !!repo && repo.pull_request_term === "merge request"; }
 
   function userPatNote(userSettingsUrl) {
     var link = el("a", { href: userSettingsUrl || "#", className: "gb-user-settings-link", text: "User settings",

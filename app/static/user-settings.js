@@ -6,23 +6,6 @@
   var gb = window.gitbridge;
   var el = gb.el;
 
-  var KIND_NAMES = {
-    github: "GitHub.com", github_enterprise: "GitHub Enterprise Server", gitlab: "GitLab.com",
-    gitlab_self_managed: "GitLab CE/EE", bitbucket_cloud: "Bitbucket Cloud",
-    bitbucket_server: "Bitbucket Server / Data Center", azure_devops: "Azure DevOps",
-    azure_devops_server: "Azure DevOps Server / TFS", aws_codecommit: "AWS CodeCommit", gerrit: "Gerrit"
-  };
-  var TOKEN_HINTS = {
-    github: "A classic token with the repo scope, or a fine-grained token with Contents and Pull requests read and write.",
-    gitlab: "A personal access token with the api scope (and at least the Developer role).",
-    bitbucket_cloud: "An app password with Repositories write and Pull requests write.",
-    bitbucket_server: "An HTTP access token with Repository write.",
-    azure_devops: "A personal access token for All accessible organizations with Code (Read & write)."
-  };
-  TOKEN_HINTS.github_enterprise = TOKEN_HINTS.github;
-  TOKEN_HINTS.gitlab_self_managed = TOKEN_HINTS.gitlab;
-  TOKEN_HINTS.azure_devops_server = TOKEN_HINTS.azure_devops;
-
   var root = document.getElementById("gb-tokens");
   var pageMessage = document.getElementById("gb-tokens-message");
   var known = new Map(); // integration id -> its current row data
@@ -98,14 +81,16 @@
     item.appendChild(el("div", { className: "gb-token-head" },
       el("div", { className: "gb-token-name" },
         el("strong", { text: t.display_name }),
-        el("span", { className: "gb-muted gb-small", text: " " + (KIND_NAMES[t.kind] || t.kind) })),
+        el("span", { className: "gb-muted gb-small", text: " " + gb.hosts.name(t.kind) })),
       status(t)));
     if (t.required && !t.has_token) {
       item.appendChild(el("p", { className: "gb-small gb-token-required",
         text: "This integration requires your own token to create branches and pull requests from Jira." }));
     }
     item.appendChild(form);
-    if (TOKEN_HINTS[t.kind]) { item.appendChild(el("p", { className: "gb-muted gb-small gb-token-hint", text: TOKEN_HINTS[t.kind] })); }
+    var host = gb.hosts.get(t.kind);
+    var hint = host && host.hints.user_token_help;
+    if (hint) { item.appendChild(el("p", { className: "gb-muted gb-small gb-token-hint", text: hint })); }
     item.appendChild(message);
     gb.resize();
   }
@@ -131,7 +116,10 @@
   }
 
   function load() {
-    gb.api("GET", "/me/tokens").then(function (data) {
+    // The hosts' names and hints come from the host registry; the page works without them.
+    var hosts = gb.hosts.load().catch(function () { return []; });
+    Promise.all([gb.api("GET", "/me/tokens"), hosts]).then(function (results) {
+      var data = results[0];
       var tokens = (data && data.tokens) || [];
       root.removeAttribute("aria-busy");
       gb.clear(root);

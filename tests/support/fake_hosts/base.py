@@ -632,6 +632,11 @@ class FakeHost:
         """The token that ``username``/``password`` over git stands for, or None."""
         raise NotImplementedError
 
+    def git_match(self, raw_path: str) -> re.Match[str] | None:
+        """A smart-HTTP git request (``<repo>`` and ``<rest>`` groups), or ``None``."""
+        match = _GIT_PATH.match(raw_path)
+        return match if match and not raw_path.startswith(self.api_prefix + "/") else None
+
     def git_repo(self, repo_path: str) -> FakeRepo | None:
         """The repository ``<path>.git`` names on the git side."""
         return self.repos.get(repo_path[:-4])
@@ -644,8 +649,8 @@ class FakeHost:
         raw_path = urlsplit(raw).path
         if raw_path in self.oauth_paths:
             return self._oauth(request, raw_path)(environ, start_response)
-        match = _GIT_PATH.match(raw_path)
-        if match and not raw_path.startswith(self.api_prefix + "/"):
+        match = self.git_match(raw_path)
+        if match:
             response = self._git(request, unquote(match["repo"]), match["rest"])
         else:
             response = self._api(request, raw_path)
