@@ -63,6 +63,7 @@ SETTING_TYPES: dict[str, tuple[type, ...]] = {
     "project_keys": (list, type(None)),
     "indexing_triggers": (bool,),
     "smart_commits": (bool,),
+    "collection": (str, type(None)),
 }
 
 
@@ -206,7 +207,9 @@ class ServiceCheck:
 def _service_provider(kind: str, body: dict[str, Any]) -> ServiceCheck:
     """Check a git-service body and its credentials with the host (nothing saved)."""
     base_url = body.get("base_url")
-    if kind in providers.SELF_MANAGED:
+    if BY_KIND[kind].base_url_optional and isinstance(base_url, str) and base_url.strip():
+        base_url = base_url.strip().rstrip("/")
+    elif kind in providers.SELF_MANAGED:
         if not isinstance(base_url, str) or not base_url.startswith(("https://", "http://")):
             raise Problem(400, "invalid_base_url",
                           f"base_url (the web root of your {BY_KIND[kind].name}) is required")

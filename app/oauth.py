@@ -100,7 +100,7 @@ def start(tenant: Tenant, account_id: str | None, kind: str, base_url: Any) -> s
     if host.scope:
         query["scope"] = host.scope
     query["state"] = state
-    return f"{web_root}{host.authorize_path}?{urlencode(query)}"
+    return f"{host.authorize_root or web_root}{host.authorize_path}?{urlencode(query)}"
 
 
 # --- 2. the callback ----------------------------------------------------------------------
@@ -145,7 +145,7 @@ def exchange(kind: str, base_url: str | None, code: str, client: tuple[str, str]
              ) -> dict[str, str]:
     """Trade the authorization code for tokens at the host's token endpoint."""
     host = HOSTS[kind]
-    url = _web_root(kind, base_url) + host.token_path
+    url = (host.authorize_root or _web_root(kind, base_url)) + host.token_path
     form = {"grant_type": "authorization_code", "code": code}
     auth: Auth
     if host.basic_client_auth:

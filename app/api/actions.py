@@ -35,11 +35,12 @@ def _visible(issue: dict[str, Any]) -> dict[int, Repository]:
     return {r.id: r for r in rows}
 
 
-def _user_token(integration: Integration) -> str | None:
+def _user_token(integration: Integration) -> str | dict[str, str] | None:
+    """The acting user's own credential for the integration (a PAT, or its form's fields)."""
     row = db.session.execute(sa.select(UserToken).where(
         UserToken.integration_id == integration.id, UserToken.account_id == g.account_id)
     ).scalar_one_or_none()
-    return row.token if row else None
+    return row.fields(hosts.BY_KIND[integration.kind].user_credentials) if row else None
 
 
 def _capability(repository: Repository) -> tuple[bool, str | None]:
@@ -98,7 +99,8 @@ def repository_branches(repository_id: int) -> dict[str, Any]:
     return {"branches": [{"name": b.name, "is_main": b.is_main} for b in rows]}
 
 
-def _target(issue: dict[str, Any], body: dict[str, Any]) -> tuple[Repository, str | None]:
+def _target(issue: dict[str, Any], body: dict[str, Any]
+            ) -> tuple[Repository, str | dict[str, str] | None]:
     repository = _visible(issue).get(body.get("repository_id"))  # type: ignore[arg-type]
     if repository is None:
         raise Problem(404, "not_found", "no such repository for this issue's project")

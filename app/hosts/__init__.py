@@ -62,9 +62,9 @@ class Hints:
 
 
 #: The forms of a user's own credential (``PUT /api/v1/me/tokens/{id}``).
-TOKEN = ("token",)
-USER_PASSWORD = ("username", "password")
-AWS_KEYS = ("access_key_id", "secret_access_key")
+TOKEN: tuple[str, ...] = ("token",)
+USER_PASSWORD: tuple[str, ...] = ("username", "password")
+AWS_KEYS: tuple[str, ...] = ("access_key_id", "secret_access_key")
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,8 @@ class Host:
     pull_request_term: str = "pull request"
     #: Whether pull requests can be opened through the API (Gerrit: push for review).
     creates_pull_requests: bool = True
+    #: A cloud host that takes a ``base_url`` too (Azure DevOps: another root).
+    base_url_optional: bool = False
 
     @property
     def api(self) -> bool:

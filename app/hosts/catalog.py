@@ -8,11 +8,13 @@ https://developer.atlassian.com/cloud/bitbucket/oauth-2/.
 
 from __future__ import annotations
 
+from app.git_hosts.azure_devops import AzureDevOpsProvider
+from app.git_hosts.azure_devops_server import AzureDevOpsServerProvider
 from app.git_hosts.bitbucket_cloud import BitbucketCloudProvider
 from app.git_hosts.bitbucket_server import BitbucketServerProvider
 from app.git_hosts.github import GitHubEnterpriseProvider, GitHubProvider
 from app.git_hosts.gitlab import GitLabProvider, GitLabSelfManagedProvider
-from app.hosts import Hints, Host, OAuthEndpoints
+from app.hosts import TOKEN, USER_PASSWORD, Hints, Host, OAuthEndpoints
 from app.hosts import webhook_steps as steps
 from webhooks.hosts.azure_devops import AzureDevOpsReceiver
 from webhooks.hosts.bitbucket_cloud import BitbucketCloudReceiver
@@ -54,6 +56,20 @@ GITLAB_OAUTH = OAuthEndpoints("/oauth/authorize", "/oauth/token", "api", respons
 AZURE_TOKEN = (
     "A personal access token for All accessible organizations with Code (Read & write)."
 )
+AZURE_ADMIN_TOKEN = (
+    "A personal access token for Organization: All accessible organizations, with Code "
+    "(Read) or Code (Read & write) to create branches and pull requests, and Service Hooks "
+    "(Read & write) for indexing triggers. The account needs at least Basic access."
+)
+AZURE_HEADERS = ("X-VSS-ActivityId", "X-VSS-SubscriptionId")
+#: Web pages under a repository's ``webUrl`` (``.../_git/<repo>``).
+AZURE_LINKS = {"commit": "/commit/{sha}", "branch": "?version=GB{name}", "tag": "?version=GT{name}"}
+#: Microsoft Entra ID's authorization-code flow for Azure DevOps (the older Azure DevOps
+#: OAuth takes no new apps): https://learn.microsoft.com/en-us/azure/devops/integrate/get-started/authentication/entra-oauth
+AZURE_OAUTH = OAuthEndpoints(
+    "/authorize", "/token", "499b84ac-1321-427f-aa17-267ca6975798/.default offline_access",
+    response_type=True, app_prefix="GITBRIDGE_AZURE",
+    authorize_root="https://login.microsoftonline.com/organizations/oauth2/v2.0")
 
 HOSTS: tuple[Host, ...] = (
     Host(
@@ -125,16 +141,27 @@ HOSTS: tuple[Host, ...] = (
     ),
     Host(
         "azure_devops", "Azure DevOps", ("pat", "oauth"), self_managed=False,
-        webhook_mode=True, receiver=AzureDevOpsReceiver,
-        hints=Hints("AZ", user_token_help=AZURE_TOKEN, webhook_title="On Azure DevOps",
+        webhook_mode=True, provider=AzureDevOpsProvider, receiver=AzureDevOpsReceiver,
+        kept_headers=AZURE_HEADERS, oauth=AZURE_OAUTH, weblinks=AZURE_LINKS,
+        base_url_optional=True,
+        hints=Hints("AZ", custom_api_path_example=None, token_help=AZURE_ADMIN_TOKEN,
+                    user_token_help=AZURE_TOKEN, webhook_title="On Azure DevOps",
                     webhook_steps=tuple(steps.AZURE_DEVOPS)),
     ),
     Host(
         "azure_devops_server", "Azure DevOps Server / TFS", ("pat", "basic"),
-        self_managed=True, webhook_mode=True, receiver=AzureDevOpsReceiver,
-        hints=Hints("TFS", user_token_help=AZURE_TOKEN,
-                    webhook_title="On Azure DevOps Server / TFS",
-                    webhook_steps=tuple(steps.AZURE_DEVOPS)),
+        self_managed=True, webhook_mode=True, provider=AzureDevOpsServerProvider,
+        receiver=AzureDevOpsReceiver, kept_headers=AZURE_HEADERS, weblinks=AZURE_LINKS,
+        user_credentials=(TOKEN, USER_PASSWORD),
+        hints=Hints(
+            "TFS", base_url_example="https://tfs.example.com/tfs",
+            custom_api_path_example=None,
+            token_help=AZURE_ADMIN_TOKEN + " TFS 2013 and 2015 have no tokens: use the user "
+            "name and password.",
+            password_help="The user name without DOMAIN\\, and its password (TFS 2013/2015).",
+            user_token_help=AZURE_TOKEN + " On TFS 2013/2015, your user name and password.",
+            webhook_title="On Azure DevOps Server / TFS",
+            webhook_steps=tuple(steps.AZURE_DEVOPS)),
     ),
     Host(
         "aws_codecommit", "AWS CodeCommit", ("aws",), self_managed=False, webhook_mode=False,

@@ -26,8 +26,18 @@ class UserToken(db.Model):  # type: ignore[name-defined]
         ForeignKey("integrations.id", ondelete="CASCADE"), index=True
     )
     account_id: Mapped[str] = mapped_column(String(128))
+    #: The secret: a PAT, the HTTP password, or the AWS secret access key.
     token: Mapped[str] = mapped_column(Encrypted())
+    #: The other half of a two-part credential: the user name, or the AWS access key id.
+    username: Mapped[str | None] = mapped_column(Encrypted())
     login: Mapped[str | None] = mapped_column(String(255))
+
+    def fields(self, forms: tuple[tuple[str, ...], ...]) -> dict[str, str] | str:
+        """The credential as the provider takes it: the PAT, or the fields of its form."""
+        if self.username is None:
+            return self.token
+        two = next((f for f in forms if len(f) == 2), ("username", "password"))
+        return {two[0]: self.username, two[1]: self.token}
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

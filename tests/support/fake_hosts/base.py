@@ -345,6 +345,10 @@ class FakeHost:
     default_owner: ClassVar[str] = "acme"
     #: the last path segment of the pull request listing ("/pulls", "/merge_requests", ...)
     pulls_path: ClassVar[str] = "/pulls"
+    #: hooks the app's one webhook on a repository is made of (Azure: one per event)
+    hooks_per_webhook: ClassVar[int] = 1
+    #: what a preview of the standard scenario warns about
+    preview_warnings: ClassVar[list[str]] = []
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -437,6 +441,10 @@ class FakeHost:
 
     #: scopes a default token gets (None: the host reports none)
     full_scopes: ClassVar[tuple[str, ...] | None] = None
+
+    def account_login(self, login: str) -> str:
+        """What the app reports as the account of ``login``'s credentials."""
+        return login
 
     def repo_name(self, owner: str, slug: str) -> str:
         """How the host names a repository in API paths."""

@@ -35,6 +35,9 @@ TOKENS: dict[str, tuple[str, str, str]] = {
                         "ATCTT3xFfGN0carolReadOnly0003"),
     "bitbucket_server": ("BBDC-AdminToken000000000001", "BBDC-BobToken00000000000002",
                          "BBDC-CarolToken0000000000003"),
+    "azure_devops": ("adminpat52vbzv3dxjmqaxwhdkoh5vcnqmeyxgtzqr6ldnzn",
+                     "bobpat5vbzv3dxjmqaxwhdkoh5vcnqmeyxgtzqr6ldnznk",
+                     "carolpat5vbzv3dxjmqaxwhdkoh5vcnqmeyxgtzqr6ldnz"),
 }
 
 #: the Jira issues the scenario's commits, branches and pull requests mention
@@ -94,6 +97,7 @@ def seed(fake: FakeHost, work_root: Path) -> Scenario:
         "gitlab": ("read_api", "read_repository"),
         "bitbucket_cloud": ("account", "repository", "pullrequest"),
         "bitbucket_server": None,
+        "azure_devops": None,
     }[family]
     fake.add_token(readonly, "carol", scopes=readonly_scopes, write=False, admin=False)
     scenario = Scenario(fake, admin, user, readonly)
