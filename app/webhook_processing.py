@@ -79,7 +79,8 @@ def process(delivery_id: int) -> str:
     assert delivery is not None
     integration = db.session.get(Integration, delivery.integration_id)
     try:
-        receiver = make_receiver(receiver_for(delivery.host))
+        receiver = make_receiver(receiver_for(delivery.host),
+                                 integration.base_url if integration else None)
         events = receiver.parse(Incoming(headers=delivery.headers, body=delivery.body, query={}))
         if integration is None:
             status, outcome = DeliveryStatus.IGNORED, "the integration was removed"

@@ -98,7 +98,7 @@ def receive(integration_id: int) -> Any:
     receiver_class = receiver_class_for(integration.kind, incoming)
     if receiver_class is None:
         return _answer(400, "unrecognised", "no supported git host sends deliveries like this")
-    receiver = make_receiver(receiver_class)
+    receiver = make_receiver(receiver_class, integration.base_url)
     now = utcnow()
     try:
         receiver.verify(incoming, integration.webhook_secrets(now))

@@ -71,6 +71,8 @@ def create_options(key: str) -> dict[str, Any]:
             "id": repository.id, "name": repository.name, "integration_id": integration.id,
             "kind": integration.kind, "default_branch": repository.default_branch,
             "pull_request_term": host.pull_request_term if host else "pull request",
+            "creates_pull_requests": bool(host and host.creates_pull_requests),
+            "pull_request_howto": host.hints.pull_request_howto if host else None,
             "can_create": can, "reason": reason,
             "require_user_pat": bool(integration.setting("require_user_pat")),
             "has_user_token": _user_token(integration) is not None,

@@ -59,6 +59,9 @@ class Hints:
     webhook_steps: tuple[Any, ...] = ()
     #: Said on the issue panel where the host has no "create pull request".
     pull_request_howto: str | None = None
+    #: What to do by hand when the app could not create its webhook (else the generic
+    #: steps: the URL, the secret, pushes and pull requests).
+    webhook_manual: str | None = None
 
 
 #: The forms of a user's own credential (``PUT /api/v1/me/tokens/{id}``).
@@ -126,6 +129,7 @@ class Host:
                 "webhook_title": hints.webhook_title,
                 "webhook_steps": list(hints.webhook_steps),
                 "pull_request_howto": hints.pull_request_howto,
+                "webhook_manual": hints.webhook_manual,
             },
         }
 

@@ -12,6 +12,7 @@ from app.git_hosts.azure_devops import AzureDevOpsProvider
 from app.git_hosts.azure_devops_server import AzureDevOpsServerProvider
 from app.git_hosts.bitbucket_cloud import BitbucketCloudProvider
 from app.git_hosts.bitbucket_server import BitbucketServerProvider
+from app.git_hosts.gerrit import GerritProvider
 from app.git_hosts.github import GitHubEnterpriseProvider, GitHubProvider
 from app.git_hosts.gitlab import GitLabProvider, GitLabSelfManagedProvider
 from app.hosts import TOKEN, USER_PASSWORD, Hints, Host, OAuthEndpoints
@@ -172,9 +173,23 @@ HOSTS: tuple[Host, ...] = (
     ),
     Host(
         "gerrit", "Gerrit", ("basic",), self_managed=True, webhook_mode=True,
-        receiver=GerritReceiver,
-        hints=Hints("G", webhook_title="On Gerrit (webhooks plugin)",
-                    webhook_steps=tuple(steps.GERRIT)),
+        provider=GerritProvider, receiver=GerritReceiver, user_credentials=(USER_PASSWORD,),
+        weblinks=None, creates_pull_requests=False, pull_request_term="change",
+        hints=Hints(
+            "G", base_url_example="https://review.example.com", custom_api_path_example=None,
+            password_label="HTTP password",
+            password_help="The HTTP password Gerrit generates under Settings → HTTP "
+            "Credentials (not your sign-in password).",
+            user_token_help="Your Gerrit user name and HTTP password (Settings → HTTP "
+            "Credentials).",
+            webhook_title="On Gerrit (webhooks plugin)", webhook_steps=tuple(steps.GERRIT),
+            webhook_manual="Install Gerrit's webhooks plugin (or give the account the "
+            "Administrate Server capability), then Scan now; or add the remote by hand: "
+            "url = the integration's URL with secret, maxTries = 3, in the project's "
+            "webhooks.config on refs/meta/config.",
+            pull_request_howto="Gerrit has no pull requests to create: push for review with "
+            "git push origin HEAD:refs/for/<branch> (add %topic=<branch name> so the change "
+            "shows on the issue)."),
     ),
     Host(
         "git", "Any git repository (clone URL)", ("none", "basic", "ssh"), self_managed=True,

@@ -24,6 +24,7 @@ from tests.support.fake_hosts.azure_devops import FakeAzureDevOps
 from tests.support.fake_hosts.base import FakeHost, FakeRepo, Hook, Pull, Recorded, Token
 from tests.support.fake_hosts.bitbucket_cloud import FakeBitbucketCloud
 from tests.support.fake_hosts.bitbucket_server import FakeBitbucketServer
+from tests.support.fake_hosts.gerrit import FakeGerrit
 from tests.support.fake_hosts.github import FakeGitHub
 from tests.support.fake_hosts.gitlab import FakeGitLab
 
@@ -32,6 +33,7 @@ __all__ = [
     "FakeAzureDevOps",
     "FakeBitbucketCloud",
     "FakeBitbucketServer",
+    "FakeGerrit",
     "FakeGitHub",
     "FakeGitLab",
     "FakeHost",
@@ -50,6 +52,7 @@ FAKES: dict[str, type[FakeHost]] = {
     "bitbucket_cloud": FakeBitbucketCloud,
     "bitbucket_server": FakeBitbucketServer,
     "azure_devops": FakeAzureDevOps,
+    "gerrit": FakeGerrit,
 }
 
 

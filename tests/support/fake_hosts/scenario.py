@@ -38,6 +38,8 @@ TOKENS: dict[str, tuple[str, str, str]] = {
     "azure_devops": ("adminpat52vbzv3dxjmqaxwhdkoh5vcnqmeyxgtzqr6ldnzn",
                      "bobpat5vbzv3dxjmqaxwhdkoh5vcnqmeyxgtzqr6ldnznk",
                      "carolpat5vbzv3dxjmqaxwhdkoh5vcnqmeyxgtzqr6ldnz"),
+    "gerrit": ("AdminHttpPassword0000000001", "BobHttpPassword000000000002",
+               "CarolHttpPassword00000000003"),
 }
 
 #: the Jira issues the scenario's commits, branches and pull requests mention
@@ -78,7 +80,7 @@ class Scenario:
     @property
     def admin_auth(self) -> dict[str, str]:
         """The ``auth`` body for creating the integration with the admin credential."""
-        if self.fake.family == "bitbucket_cloud":
+        if self.fake.family in ("bitbucket_cloud", "gerrit"):
             return {"type": "basic", "username": "alice", "password": self.admin_token}
         return {"type": "pat", "token": self.admin_token}
 
@@ -98,6 +100,7 @@ def seed(fake: FakeHost, work_root: Path) -> Scenario:
         "bitbucket_cloud": ("account", "repository", "pullrequest"),
         "bitbucket_server": None,
         "azure_devops": None,
+        "gerrit": None,
     }[family]
     fake.add_token(readonly, "carol", scopes=readonly_scopes, write=False, admin=False)
     scenario = Scenario(fake, admin, user, readonly)
