@@ -94,7 +94,7 @@ class AzureRepos(Provider):
         response = self._call(method, path, body, **params)
         return self._json(response) if response.content else None
 
-    def git_credentials(self) -> dict[str, str]:
+    def git_credentials(self, clone_url: str | None = None) -> dict[str, str]:
         if self.auth_type == "basic":
             return {"username": self.credentials["username"],
                     "password": self.credentials["password"]}

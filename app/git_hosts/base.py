@@ -340,8 +340,9 @@ class Provider(Webhooks, OAuthRefresh, ABC):
         return pr
 
     @abstractmethod
-    def git_credentials(self) -> dict[str, str]:
-        """``{"username", "password"}`` for cloning over https with these credentials."""
+    def git_credentials(self, clone_url: str | None = None) -> dict[str, str]:
+        """``{"username", "password"}`` for cloning ``clone_url`` over https with these
+        credentials (CodeCommit signs a password per repository URL)."""
 
     # -- per-host hooks -------------------------------------------------------------------
 

@@ -124,7 +124,7 @@ class BitbucketCloudProvider(Provider):
             return errors.MissingScope(scope, status=403)
         return super()._forbidden(exc, said, write=write)
 
-    def git_credentials(self) -> dict[str, str]:
+    def git_credentials(self, clone_url: str | None = None) -> dict[str, str]:
         if self.auth_type == "basic":
             return {
                 "username": self.credentials["username"],

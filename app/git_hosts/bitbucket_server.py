@@ -102,7 +102,7 @@ class BitbucketServerProvider(Provider):
                 raise
         return Account(login=login, name=name, id=response.headers.get("X-AUSERID"), scopes=None)
 
-    def git_credentials(self) -> dict[str, str]:
+    def git_credentials(self, clone_url: str | None = None) -> dict[str, str]:
         if self.auth_type == "basic":
             return {
                 "username": self.credentials["username"],

@@ -104,7 +104,7 @@ class GerritProvider(Provider):
             "password Gerrit generates under Settings → HTTP Credentials (not your sign-in "
             "password).", status=401)
 
-    def git_credentials(self) -> dict[str, str]:
+    def git_credentials(self, clone_url: str | None = None) -> dict[str, str]:
         return {"username": self.credentials["username"],
                 "password": self.credentials["password"]}
 

@@ -133,7 +133,7 @@ class GitLabProvider(Provider):
             return errors.MissingScope(scope, status=403)
         return super()._forbidden(exc, said, write=write)
 
-    def git_credentials(self) -> dict[str, str]:
+    def git_credentials(self, clone_url: str | None = None) -> dict[str, str]:
         token = self.credentials.get("token") or self.credentials.get("access_token") or ""
         return {"username": "oauth2", "password": token}
 

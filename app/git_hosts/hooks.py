@@ -61,6 +61,11 @@ class Webhooks(ErrorTranslation):
             except ApiNotFound:
                 log.info("git_hosts.webhook_already_gone kind=%s repo=%s", self.kind, repo.name)
 
+    def confirm_subscription(self, topic_arn: str, subscribe_url: str) -> bool:
+        """Confirm a delivery subscription the host asks about through its API; ``False``
+        where the host has no such thing (the caller then visits ``subscribe_url``)."""
+        return False
+
     def remove_webhooks(self, url: str) -> None:
         """After the integration's repositories lost their hooks: remove what the app
         created once for the integration (nothing, on most hosts)."""

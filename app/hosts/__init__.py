@@ -59,6 +59,8 @@ class Hints:
     webhook_steps: tuple[Any, ...] = ()
     #: Said on the issue panel where the host has no "create pull request".
     pull_request_howto: str | None = None
+    #: What webhook indexing cannot show for this host, said where that mode is chosen.
+    webhook_mode_note: str | None = None
     #: What to do by hand when the app could not create its webhook (else the generic
     #: steps: the URL, the secret, pushes and pull requests).
     webhook_manual: str | None = None
@@ -130,6 +132,7 @@ class Host:
                 "webhook_steps": list(hints.webhook_steps),
                 "pull_request_howto": hints.pull_request_howto,
                 "webhook_manual": hints.webhook_manual,
+                "webhook_mode_note": hints.webhook_mode_note,
             },
         }
 

@@ -12,10 +12,11 @@ from app.git_hosts.azure_devops import AzureDevOpsProvider
 from app.git_hosts.azure_devops_server import AzureDevOpsServerProvider
 from app.git_hosts.bitbucket_cloud import BitbucketCloudProvider
 from app.git_hosts.bitbucket_server import BitbucketServerProvider
+from app.git_hosts.codecommit import CodeCommitProvider
 from app.git_hosts.gerrit import GerritProvider
 from app.git_hosts.github import GitHubEnterpriseProvider, GitHubProvider
 from app.git_hosts.gitlab import GitLabProvider, GitLabSelfManagedProvider
-from app.hosts import TOKEN, USER_PASSWORD, Hints, Host, OAuthEndpoints
+from app.hosts import AWS_KEYS, TOKEN, USER_PASSWORD, Hints, Host, OAuthEndpoints
 from app.hosts import webhook_steps as steps
 from webhooks.hosts.azure_devops import AzureDevOpsReceiver
 from webhooks.hosts.bitbucket_cloud import BitbucketCloudReceiver
@@ -165,11 +166,23 @@ HOSTS: tuple[Host, ...] = (
             webhook_steps=tuple(steps.AZURE_DEVOPS)),
     ),
     Host(
-        "aws_codecommit", "AWS CodeCommit", ("aws",), self_managed=False, webhook_mode=False,
-        receiver=CodeCommitReceiver,
+        "aws_codecommit", "AWS CodeCommit", ("aws",), self_managed=False, webhook_mode=True,
+        provider=CodeCommitProvider, receiver=CodeCommitReceiver,
         kept_headers=("X-Amz-Sns-Message-Type", "X-Amz-Sns-Message-Id", "X-Amz-Sns-Topic-Arn"),
-        hints=Hints("AWS", webhook_title="On AWS CodeCommit",
-                    webhook_steps=tuple(steps.AWS_CODECOMMIT)),
+        user_credentials=(AWS_KEYS,),
+        hints=Hints(
+            "AWS", custom_api_path_example=None,
+            token_help="An IAM access key pair. Reading needs codecommit:ListRepositories, "
+            "BatchGetRepositories, GitPull, GetBranch, ListPullRequests, GetPullRequest and "
+            "GetPullRequestApprovalStates; creating branches and pull requests "
+            "CreateBranch, CreatePullRequest and GetDifferences; indexing triggers "
+            "GetRepositoryTriggers, PutRepositoryTriggers and sns:CreateTopic, Subscribe, "
+            "ConfirmSubscription, ListTopics, DeleteTopic. No separate git user is needed.",
+            user_token_help="Your own IAM access key pair, allowed codecommit:GetBranch, "
+            "CreateBranch, CreatePullRequest, GetDifferences and ListPullRequests.",
+            webhook_title="On AWS CodeCommit", webhook_steps=tuple(steps.AWS_CODECOMMIT),
+            webhook_mode_note="CodeCommit's triggers say which branches and tags moved, "
+            "not which commits: webhook indexing shows branches and tags only."),
     ),
     Host(
         "gerrit", "Gerrit", ("basic",), self_managed=True, webhook_mode=True,

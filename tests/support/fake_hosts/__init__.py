@@ -24,6 +24,7 @@ from tests.support.fake_hosts.azure_devops import FakeAzureDevOps
 from tests.support.fake_hosts.base import FakeHost, FakeRepo, Hook, Pull, Recorded, Token
 from tests.support.fake_hosts.bitbucket_cloud import FakeBitbucketCloud
 from tests.support.fake_hosts.bitbucket_server import FakeBitbucketServer
+from tests.support.fake_hosts.codecommit import FakeCodeCommit
 from tests.support.fake_hosts.gerrit import FakeGerrit
 from tests.support.fake_hosts.github import FakeGitHub
 from tests.support.fake_hosts.gitlab import FakeGitLab
@@ -33,6 +34,7 @@ __all__ = [
     "FakeAzureDevOps",
     "FakeBitbucketCloud",
     "FakeBitbucketServer",
+    "FakeCodeCommit",
     "FakeGerrit",
     "FakeGitHub",
     "FakeGitLab",
@@ -51,9 +53,11 @@ FAKES: dict[str, type[FakeHost]] = {
     "gitlab": FakeGitLab,
     "bitbucket_cloud": FakeBitbucketCloud,
     "bitbucket_server": FakeBitbucketServer,
-    "azure_devops": FakeAzureDevOps,
-    "gerrit": FakeGerrit,
 }
+#: Azure DevOps (``FakeAzureDevOps``), Gerrit (``FakeGerrit``) and CodeCommit + SNS
+#: (``FakeCodeCommit``) are not in ``FAKES``: their credentials, git addresses and hooks
+#: differ from the token-and-REST hosts the shared provider tests (``test_fakes``) drive;
+#: each has its own end-to-end module.
 
 
 def _cloud_class(fake: FakeHost, kind: str) -> type[Provider]:
