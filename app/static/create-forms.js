@@ -148,6 +148,12 @@
         box.appendChild(userPatNote(data.user_settings_url));
         repoNote.appendChild(box);
       }
+      if (isPr && repo.creates_pull_requests === false) {
+        // Gerrit: changes are pushed for review, not opened here.
+        blocked = true;
+        repoNote.appendChild(gb.message("info", null, repo.pull_request_howto ||
+          "This host has no pull requests to create from Jira."));
+      }
       syncSubmit();
       if (isPr) {
         submit.textContent = isMergeRequest(repo) ? "Create merge request" : "Create pull request";

@@ -125,7 +125,8 @@
     var account = gb.radio(name, "full", [el("strong", { text: "Host account" }),
       el("span", { className: "gb-radio-help", text: " Gitbridge reads " + host.name + "'s API with a token: every repository with its history, pull requests, branch and pull request creation from Jira." })], true);
     var webhook = gb.radio(name, "webhook", [el("strong", { text: "Webhook indexing" }),
-      el("span", { className: "gb-radio-help", text: " For a server Gitbridge cannot reach: it sends its pushes and pull requests here. No credentials; no history before the first delivery, no branch creation." })], false);
+      el("span", { className: "gb-radio-help", text: " For a server Gitbridge cannot reach: it sends its pushes and pull requests here. No credentials; no history before the first delivery, no branch creation." +
+        (host.hints.webhook_mode_note ? " " + host.hints.webhook_mode_note : "") })], false);
     var form = el("form", { className: "aui top-label gb-mode-form", novalidate: true },
       el("fieldset", { className: "group" }, el("legend", {}, el("span", { text: "How should Gitbridge connect?" })), account, webhook),
       buttons(el("button", { type: "submit", className: "aui-button aui-button-primary", text: "Next" })));
@@ -138,14 +139,9 @@
 
   // -- step 1: credentials ----------------------------------------------------------------
 
-  function authTypes(host) {
-    return host.auth_types.filter(function (t) { return t === "pat" || t === "basic"; });
-  }
-
   function credentialsStep() {
     var host = current.host;
     var hints = host.hints;
-    var kinds = authTypes(host);
     var area = messageArea();
     var form = el("form", { className: "aui top-label gb-credentials", novalidate: true, autocomplete: "off" });
     form.appendChild(area);
@@ -158,46 +154,8 @@
         description: "The server's web address, as in your browser. Gitbridge finds its API from there." }));
     }
 
-    var choice = null;
-    if (kinds.length > 1) {
-      var name = gb.nextId("gb-auth");
-      choice = kinds.map(function (t, i) {
-        return gb.radio(name, t, t === "pat" ? "Access token" : "Username and " + hints.password_label.toLowerCase(),
-          current.auth ? current.auth.type === t : i === 0);
-      });
-      form.appendChild(el("fieldset", { className: "group" }, el("legend", {}, el("span", { text: "Authentication" })), choice));
-    }
-
-    var token = el("input", { className: "password long-field", type: "password", name: "token", autocomplete: "new-password", spellcheck: "false" });
-    var username = el("input", { className: "text medium-field", type: "text", name: "username", autocomplete: "off", spellcheck: "false" });
-    var password = el("input", { className: "password medium-field", type: "password", name: "password", autocomplete: "new-password" });
-    var boxClass = choice ? "gb-auth-fields" : "gb-auth-single";
-    var patBox = el("div", { className: boxClass, "data-auth": "pat" },
-      gb.field("Access token", token, { required: true, description: hints.token_help || "" }));
-    var basicBox = el("div", { className: boxClass, "data-auth": "basic" },
-      gb.field("Username", username, { required: true }),
-      gb.field(hints.password_label, password, { required: true, description: hints.password_help }));
-    form.appendChild(patBox);
-    form.appendChild(basicBox);
-    if (current.auth) {
-      token.value = current.auth.token || "";
-      username.value = current.auth.username || "";
-      password.value = current.auth.password || "";
-    }
-
-    function authType() {
-      if (!choice) { return kinds[0] || "pat"; }
-      var checked = choice.filter(function (c) { return c.input.checked; })[0];
-      return checked ? checked.input.value : kinds[0];
-    }
-    function showAuth() {
-      var t = authType();
-      patBox.hidden = t !== "pat";
-      basicBox.hidden = t !== "basic";
-      gb.resize();
-    }
-    if (choice) { choice.forEach(function (c) { c.input.addEventListener("change", showAuth); }); }
-    showAuth();
+    var fields = gb.wizardAuth.build(host, current);
+    form.appendChild(fields.node);
 
     var settings = current.settings || {};
     var apiPath = el("input", { className: "text long-field gb-mono", type: "text", name: "custom_api_path", maxlength: "2000",
@@ -206,8 +164,10 @@
       spellcheck: "false", placeholder: "[?contains(name, 'api')]", value: settings.jmespath_filter || "" });
     var ssl = gb.checkbox("Verify SSL certificates", { name: "ssl_verify", checked: settings.ssl_verify !== false,
       description: "Untick only for a server with a self-signed or internal certificate you trust." });
+    // Hosts without a custom API path (Azure DevOps, CodeCommit, Gerrit): JMESPath only.
+    var hasApiPath = hints.custom_api_path_example !== null;
     var advanced = el("details", { className: "gb-details gb-advanced" }, el("summary", {}, "Advanced"),
-      gb.field("Custom API path", apiPath, { description: "Replaces the host's default repository listing, e.g. one organization's or group's repositories. A path relative to the API." }),
+      hasApiPath ? gb.field("Custom API path", apiPath, { description: "Replaces the host's default repository listing, e.g. one organization's or group's repositories. A path relative to the API." }) : null,
       gb.field("JMESPath filter", jmes, { description: "Keeps only matching repositories of the host's list, using the host's own field names (case-sensitive)." }),
       ssl);
     advanced.addEventListener("toggle", gb.resize);
@@ -245,7 +205,6 @@
       ev.preventDefault();
       gb.clear(area);
       form.querySelectorAll("[aria-invalid]").forEach(function (f) { f.removeAttribute("aria-invalid"); });
-      var t = authType();
       var invalid = null;
       var body = { kind: host.kind };
       if (baseUrl) {
@@ -253,15 +212,9 @@
         if (!/^https?:\/\/[^\s/]+/i.test(u)) { invalid = [baseUrl, "Enter the host's URL, starting with https://."]; }
         body.base_url = u;
       }
-      var auth;
-      if (t === "basic") {
-        auth = { type: "basic", username: username.value.trim(), password: password.value };
-        if (!invalid && !auth.username) { invalid = [username, "Enter the username."]; }
-        if (!invalid && !auth.password) { invalid = [password, "Enter the " + hints.password_label.toLowerCase() + "."]; }
-      } else {
-        auth = { type: "pat", token: token.value.trim() };
-        if (!invalid && !auth.token) { invalid = [token, "Enter the access token."]; }
-      }
+      var read = fields.read();
+      var auth = read.auth;
+      invalid = invalid || read.invalid;
       if (invalid) {
         invalid[0].setAttribute("aria-invalid", "true");
         invalid[0].focus();
@@ -269,11 +222,11 @@
         return;
       }
       body.auth = auth;
-      body.settings = {
-        custom_api_path: apiPath.value.trim() || null,
+      body.settings = Object.assign({
+        custom_api_path: hasApiPath ? apiPath.value.trim() || null : null,
         jmespath_filter: jmes.value.trim() || null,
         ssl_verify: ssl.input.checked
-      };
+      }, read.settings);
       gb.busy(submit, "Connecting…", function () {
         return gb.api("POST", "/integrations/preview", body).then(function (preview) {
           current.auth = auth;
