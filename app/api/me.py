@@ -15,6 +15,7 @@ from app.errors import Problem
 from app.extensions import db
 from app.git_hosts.errors import GitHostError
 from app.models import Integration, UserSetting, UserToken
+from app.models.user import credential_fields
 
 
 def _account() -> str:
@@ -49,8 +50,11 @@ def my_tokens() -> dict[str, Any]:
 
 def credential_form(kind: str, body: dict[str, Any]) -> tuple[str, ...]:
     """The form of the host's user credential the body gives (``PUT /me/tokens`` takes
-    ``{"token"}``, ``{"username", "password"}`` or ``{"access_key_id",
-    "secret_access_key"}``, as the host signs in); 400 naming the ones it takes."""
+    ``{"token"}``, ``{"username", "token"}`` (the password; ``"password"`` is taken too)
+    or ``{"access_key_id", "secret_access_key"}``, as the host signs in); 400 naming the
+    ones it takes."""
+    if "token" not in body and "password" in body:
+        body["token"] = body["password"]
     forms = hosts.BY_KIND[kind].user_credentials
     for form in sorted(forms, key=len, reverse=True):
         if all(isinstance(body.get(f), str) and body[f].strip() for f in form):
@@ -72,8 +76,8 @@ def put_my_token(integration_id: int) -> dict[str, Any]:
     body = json_body()
     form = credential_form(integration.kind, body)
     values = [body[f].strip() for f in form]
-    credential: str | dict[str, str] = values[0] if len(form) == 1 else dict(zip(form, values,
-                                                                              strict=True))
+    credential = credential_fields(values[0] if len(form) == 2 else None, values[-1],
+                                   hosts.BY_KIND[integration.kind].user_credentials)
     try:
         login = providers.for_integration(integration).check_user_token(credential).login
     except GitHostError as exc:

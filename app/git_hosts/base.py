@@ -383,19 +383,7 @@ class Provider(Webhooks, OAuthRefresh, ABC):
 
 
 __all__ = [
-    "PR_STATES",
-    "Account",
-    "HostBranch",
-    "HostPullRequest",
-    "HostRepository",
-    "Provider",
-    "Reviewer",
-    "api_error_text",
-    "as_utc",
-    "check_branch_name",
-    "host_message",
-    "page_items",
-    "parse_time",
-    "strip_userinfo",
-    "updated_before",
+    "PR_STATES", "Account", "HostBranch", "HostPullRequest", "HostRepository", "Provider",
+    "Reviewer", "UserCredential", "api_error_text", "as_utc", "check_branch_name",
+    "host_message", "page_items", "parse_time", "strip_userinfo", "updated_before",
 ]

@@ -66,9 +66,11 @@ class Hints:
     webhook_manual: str | None = None
 
 
-#: The forms of a user's own credential (``PUT /api/v1/me/tokens/{id}``).
+#: The forms of a user's own credential, in the contract's names (``PUT
+#: /api/v1/me/tokens/{id}``): a token; a user name with its password as ``token`` (Gerrit's
+#: HTTP password, TFS 2013/2015); an AWS key pair.
 TOKEN: tuple[str, ...] = ("token",)
-USER_PASSWORD: tuple[str, ...] = ("username", "password")
+USER_PASSWORD: tuple[str, ...] = ("username", "token")
 AWS_KEYS: tuple[str, ...] = ("access_key_id", "secret_access_key")
 
 

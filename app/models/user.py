@@ -31,14 +31,21 @@ class UserToken(db.Model):  # type: ignore[name-defined]
     #: The other half of a two-part credential: the user name, or the AWS access key id.
     username: Mapped[str | None] = mapped_column(Encrypted())
     login: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     def fields(self, forms: tuple[tuple[str, ...], ...]) -> dict[str, str] | str:
-        """The credential as the provider takes it: the PAT, or the fields of its form."""
-        if self.username is None:
-            return self.token
-        two = next((f for f in forms if len(f) == 2), ("username", "password"))
-        return {two[0]: self.username, two[1]: self.token}
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+        return credential_fields(self.username, self.token, forms)
+
+
+def credential_fields(username: str | None, secret: str, forms: tuple[tuple[str, ...], ...]
+                      ) -> dict[str, str] | str:
+    """A user's credential as the provider takes it: the PAT, an AWS key pair, or a user
+    name and password (``forms``: the host's, from the registry)."""
+    if username is None:
+        return secret
+    if ("access_key_id", "secret_access_key") in forms:
+        return {"access_key_id": username, "secret_access_key": secret}
+    return {"username": username, "password": secret}
 
 
 class UserSetting(db.Model):  # type: ignore[name-defined]

@@ -107,10 +107,12 @@
     var byForm = forms.map(function (form) {
       return form.map(function (name) {
         var secret = !!SECRET_FIELDS[name];
-        var label = name === "password" && hints.password_label ? hints.password_label : FIELD_LABELS[name] || name;
-        var input = el("input", { className: (secret ? "password" : "text") + (name === "token" ? " gb-token-input" : " gb-credential-input"),
+        // a user name's password travels as "token" (the contract's form)
+        var password = name === "token" && form.length > 1;
+        var label = password ? hints.password_label || "Password" : FIELD_LABELS[name] || name;
+        var input = el("input", { className: (secret ? "password" : "text") + (name === "token" && !password ? " gb-token-input" : " gb-credential-input"),
           type: secret ? "password" : "text", name: name, autocomplete: secret ? "new-password" : "off", spellcheck: "false",
-          placeholder: name === "token" ? (t.has_token ? "A new token replaces the saved one" : "Paste your token") : label });
+          placeholder: name === "token" && !password ? (t.has_token ? "A new token replaces the saved one" : "Paste your token") : label });
         input.setAttribute("aria-label", label + " for " + t.display_name);
         inputs.push(input);
         return input;
@@ -148,7 +150,7 @@
           var input = byForm[at][i];
           body[name] = input.value.trim();
           if (!body[name] && !invalid) {
-            invalid = [input, name === "token" ? "Paste the token first." : "Enter the " + input.getAttribute("aria-label").split(" for ")[0].toLowerCase() + "."];
+            invalid = [input, forms[at].length === 1 ? "Paste the token first." : "Enter the " + input.getAttribute("aria-label").split(" for ")[0].toLowerCase() + "."];
           }
         });
         return { body: body, invalid: invalid };

@@ -1,10 +1,9 @@
 """The whole app against one fake git host: the steps every per-host module runs.
 
-Each ``check_*`` drives the app only through its public surface (the JSON API with
-Connect context tokens, the webhook endpoint, a real RQ worker via ``drain``) and looks
-at the host only through the fake's records (what it was asked, by which token) and its
-real git repositories. Host-specific expectations live in the per-host modules.
-"""
+Each ``check_*`` drives the app only through its public surface (the JSON API with Connect
+context tokens, the webhook endpoint, a real RQ worker via ``drain``) and looks at the host
+only through the fake's records (what it was asked, by which token) and its real git
+repositories; per-host expectations live in the per-host modules."""
 
 from __future__ import annotations
 
@@ -137,7 +136,7 @@ def check_connect_index_and_sync(flow: Flow) -> dict[str, Any]:
     assert set(repos) == flow.names("app", "lib", "docs")
     assert {r["status"] for r in repos.values()} == {"indexed"}, repos
     app = repos[host.name("app")]
-    assert app["counts"] == {"commits": 6, "branches": 5, "tags": 1, "pull_requests": 4}, app
+    assert app["counts"] == {"commits": 6, "branches": 5, "tags": 1, "pull_requests": 4}
     assert repos[host.name("lib")]["counts"]["commits"] == 1
     assert repos[host.name("docs")]["counts"]["pull_requests"] == 0
 
@@ -210,7 +209,7 @@ def check_webhooks_delivery_and_disconnect(flow: Flow) -> None:
     flow.ok("PATCH", url, {"settings": {"repositories": [host.name("app"), host.name("lib")]}})
     flow.ok("POST", f"{url}/scan", status=202)
     flow.drain()
-    per = fake.hooks_per_webhook  # Azure: one service-hook subscription per event
+    per = fake.hooks_per_webhook  # Azure: one subscription per event
     assert (host.repos["docs"].hooks, len(host.repos["docs"].deleted_hooks)) == ([], per)
     assert len(fake.all_hooks()) == 2 * per
 

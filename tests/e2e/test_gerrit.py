@@ -108,12 +108,12 @@ def test_require_user_pat_is_the_users_http_password(flow: Flow) -> None:
     token_url = f"/api/v1/me/tokens/{created['id']}"
     only_token = flow.api("PUT", token_url, {"token": host.user_token}, DEV)
     assert error_of(only_token)[:2] == (400, "invalid_request")
-    assert '"username", "password"' in error_of(only_token)[2]
+    assert '{"username", "token"}' in error_of(only_token)[2]
     wrong = flow.api("PUT", token_url, {"username": "bob", "password": "nope"}, DEV)
     assert error_of(wrong)[:2] == (400, "wrong_token")
     mine = flow.ok("GET", "/api/v1/me/tokens", sub=DEV)["tokens"]
-    assert mine[0]["credentials"] == [["username", "password"]]
-    stored = flow.ok("PUT", token_url, {"username": "bob", "password": host.user_token}, DEV)
+    assert mine[0]["credentials"] == [["username", "token"]]
+    stored = flow.ok("PUT", token_url, {"username": "bob", "token": host.user_token}, DEV)
     assert stored["login"] == "bob"
     flow.ok("POST", "/api/v1/issues/ABC-9/branches", body, DEV, 201)
     branch = fake.repos[host.name("app")].created_branches[-1]

@@ -168,7 +168,7 @@ def test_user_settings_ask_each_hosts_credential(browser: Any, connect: ConnectA
                      if t["kind"] == "gerrit"][0]["integration_id"]
         sent = posted(s, f"/api/v1/me/tokens/{gerrit_id}",
                       lambda: g.get_by_role("button", name="Save").click())
-        assert sent == {"username": "bob", "password": gerrit.user_token}
+        assert sent == {"username": "bob", "token": gerrit.user_token}  # the contract's form
         expect(g.locator(".gb-token-status")).to_have_text("token saved")
 
         key = codecommit.user_token
