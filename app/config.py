@@ -70,19 +70,14 @@ def _check_fernet_keys(keys: list[str]) -> None:
             ) from exc
 
 
-#: OAuth apps (client id/secret variable prefix) and the host kinds each one serves.
-OAUTH_APPS: dict[str, tuple[str, ...]] = {
-    "GITBRIDGE_GITHUB": ("github",),
-    "GITBRIDGE_GITLAB": ("gitlab", "gitlab_self_managed"),
-    "GITBRIDGE_BITBUCKET": ("bitbucket_cloud",),
-}
-
-
 def _oauth_clients(env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     """``{kind: (client_id, client_secret)}`` for every OAuth app configured; a kind
-    without one is not offered OAuth."""
+    without one is not offered OAuth. Which apps exist (their variable prefixes and the
+    kinds each serves) is the host registry's ``oauth_apps()``."""
+    from app.hosts import oauth_apps
+
     clients: dict[str, tuple[str, str]] = {}
-    for prefix, kinds in OAUTH_APPS.items():
+    for prefix, kinds in oauth_apps().items():
         client_id = env.get(f"{prefix}_CLIENT_ID", "").strip()
         secret = env.get(f"{prefix}_CLIENT_SECRET", "").strip()
         if bool(client_id) != bool(secret):

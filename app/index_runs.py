@@ -54,9 +54,10 @@ def mirror_for(repository: Repository) -> Mirror:
     return Mirror(data_dir / str(repository.tenant_id) / f"{repository.id}.git")
 
 
-def git_credentials_for(integration: Integration, provider: Provider | None) -> GitCredentials:
+def git_credentials_for(integration: Integration, provider: Provider | None,
+                        clone_url: str | None = None) -> GitCredentials:
     if provider is not None:
-        login = provider.git_credentials()
+        login = provider.git_credentials(clone_url)
         return GitCredentials(username=login["username"], password=login["password"],
                               ssl_verify=bool(integration.setting("ssl_verify")))
     return credentials.git_credentials(
@@ -94,7 +95,7 @@ def run_index(repository_id: int) -> str:
     try:
         report = mirror.fetch(
             repository.clone_url,
-            git_credentials_for(integration, provider),
+            git_credentials_for(integration, provider, repository.clone_url),
             allow_private=current_app.config["ALLOW_PRIVATE_HOSTS"],
         )
         if report.get("known_hosts") and not integration.known_hosts:

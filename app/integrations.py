@@ -10,10 +10,9 @@ from __future__ import annotations
 import shutil
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from flask import current_app, g
 
@@ -22,20 +21,21 @@ from app.errors import Problem
 from app.extensions import db
 from app.git_hosts.base import Account, Provider
 from app.git_hosts.errors import GitHostError
+from app.git_hosts.listing import check_custom_path, compile_filter
 from app.hosts import BY_KIND
 from app.indexing import errors as git_errors
-from app.indexing.credentials import host_key_fingerprints
 from app.indexing.mirror import Mirror
+from app.integration_views import as_json, repository_json
 from app.models import (
-    DEFAULT_SETTINGS,
     Integration,
     IntegrationMode,
     OAuthGrant,
     Repository,
     RepositoryStatus,
     Tenant,
-    as_utc,
 )
+
+__all__ = ["as_json", "create", "preview", "remove", "repository_json", "validate_settings"]
 
 #: Repositories shown by a preview (the wizard's picker).
 PREVIEW_LIMIT = 5000
@@ -63,6 +63,7 @@ SETTING_TYPES: dict[str, tuple[type, ...]] = {
     "project_keys": (list, type(None)),
     "indexing_triggers": (bool,),
     "smart_commits": (bool,),
+    "collection": (str, type(None)),
 }
 
 
@@ -85,6 +86,11 @@ def validate_settings(settings: Any, current: dict[str, Any] | None = None) -> d
     repos = settings.get("repositories")
     if isinstance(repos, str) and repos != "all":
         raise Problem(400, "invalid_settings", 'repositories must be "all" or a list of names')
+    try:  # refused now, with the reason, rather than by the next scan
+        compile_filter(settings.get("jmespath_filter"))
+        check_custom_path(settings.get("custom_api_path"))
+    except GitHostError as exc:
+        raise Problem(400, "invalid_settings", exc.message) from exc
     return {**(current or {}), **settings}
 
 
@@ -206,7 +212,9 @@ class ServiceCheck:
 def _service_provider(kind: str, body: dict[str, Any]) -> ServiceCheck:
     """Check a git-service body and its credentials with the host (nothing saved)."""
     base_url = body.get("base_url")
-    if kind in providers.SELF_MANAGED:
+    if BY_KIND[kind].base_url_optional and isinstance(base_url, str) and base_url.strip():
+        base_url = base_url.strip().rstrip("/")
+    elif kind in providers.SELF_MANAGED:
         if not isinstance(base_url, str) or not base_url.startswith(("https://", "http://")):
             raise Problem(400, "invalid_base_url",
                           f"base_url (the web root of your {BY_KIND[kind].name}) is required")
@@ -298,11 +306,10 @@ def create_webhook_mode(tenant: Tenant, kind: str, body: dict[str, Any]) -> Inte
 def remove(integration: Integration) -> None:
     """Disconnect: its repositories' mirrors and index go with it, and the webhooks the
     app created on the host."""
-    from app.scanning import remove_webhook
+    from app.scanning import remove_webhook, webhook_url
 
     provider = None
-    if providers.is_service(integration.kind) and any(r.hook_id for r in
-                                                      integration.repositories):
+    if providers.is_service(integration.kind) and integration.mode == "full":
         try:
             provider = providers.for_integration(integration)
         except GitHostError:
@@ -310,6 +317,12 @@ def remove(integration: Integration) -> None:
     for repository in integration.repositories:
         remove_webhook(provider, repository)
         remove_mirror(repository)
+    if provider is not None and integration.setting("indexing_triggers"):
+        try:  # what the hooks hung off, once per integration (CodeCommit's SNS topic)
+            provider.remove_webhooks(webhook_url(integration))
+        except GitHostError as exc:
+            current_app.logger.warning("integrations.webhooks_not_removed integration=%s "
+                                       "code=%s", integration.id, exc.code)
     db.session.delete(integration)
     db.session.commit()
 
@@ -317,71 +330,3 @@ def remove(integration: Integration) -> None:
 def remove_mirror(repository: Repository) -> None:
     path = Path(current_app.config["DATA_DIR"]) / str(repository.tenant_id) / f"{repository.id}.git"
     shutil.rmtree(path, ignore_errors=True)
-
-
-def as_json(integration: Integration) -> dict[str, Any]:
-    fields = credentials.load(integration.credentials)
-    auth: dict[str, Any] = {"type": integration.auth_type}
-    if "username" in fields:
-        auth["username"] = fields["username"]
-    base = current_app.config["BASE_URL"]
-    return {
-        "id": integration.id,
-        "kind": integration.kind,
-        "display_name": integration.display_name,
-        "base_url": integration.base_url,
-        "url": integration.url,
-        "mode": integration.mode,
-        "status": integration.status,
-        "error": integration.error,
-        "account": {"login": integration.account_login} if integration.account_login else None,
-        "last_scan_at": _iso(integration.last_scan_at),
-        "auth": auth,
-        "host_keys": host_key_fingerprints(integration.known_hosts)
-        if integration.known_hosts
-        else [],
-        "webhook": {
-            "url": f"{base}/webhooks/{integration.id}",
-            "secret": integration.webhook_secret,
-            # For hosts that can neither sign nor send a header (Gerrit, SNS).
-            "url_with_secret": f"{base}/webhooks/{integration.id}?secret="
-            + quote(integration.webhook_secret, safe=""),
-            "previous_secret_expires_at": _iso(integration.previous_secret_expires_at),
-            "last_delivery_at": _iso(integration.webhook_seen_at),
-        },
-        "settings": {**DEFAULT_SETTINGS, **(integration.settings or {})},
-        "repository_count": len(integration.repositories),
-        "created_at": integration.created_at.isoformat() if integration.created_at else None,
-    }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return as_utc(value).isoformat() if value else None
-
-
-def repository_json(repository: Repository) -> dict[str, Any]:
-    counts = {"commits": 0, "branches": 0, "pull_requests": 0, "tags": 0}
-    counts.update(repository.counts or {})
-    return {
-        "id": repository.id,
-        "integration_id": repository.integration_id,
-        "name": repository.name,
-        "clone_url": repository.clone_url,
-        "web_url": repository.web_url,
-        "default_branch": repository.default_branch,
-        "status": repository.status,
-        "progress": {"done": repository.progress_done, "total": repository.progress_total},
-        "last_indexed_at": repository.last_indexed_at.isoformat()
-        if repository.last_indexed_at
-        else None,
-        "counts": counts,
-        "error": repository.error,
-        "warnings": repository.warnings or [],
-        "log": repository.index_log or [],
-        "project_keys": repository.project_keys,
-        "webhook": {
-            "installed": bool(repository.hook_id),
-            "manual_steps": next((w["message"] for w in repository.warnings or []
-                                  if w.get("code") == "webhook_not_created"), None),
-        },
-    }

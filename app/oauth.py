@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -27,12 +26,14 @@ from urllib.parse import urlencode
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from app import hosts as registry
 from app.errors import Problem
 from app.extensions import db
 from app.git_hosts import provider_for
 from app.git_hosts.base import host_message
 from app.git_hosts.client import Auth, BasicAuth, HostClient, NoAuth
 from app.git_hosts.errors import GitHostError
+from app.hosts import OAuthEndpoints
 from app.http import ApiError
 from app.models import OAuthGrant, Tenant, as_utc, utcnow
 
@@ -42,32 +43,8 @@ STATE_MAX_AGE = 600
 GRANT_LIFETIME = timedelta(minutes=15)
 
 
-@dataclass(frozen=True)
-class OAuthHost:
-    """How one host runs the flow; paths are relative to the host's web root."""
-
-    authorize_path: str
-    token_path: str
-    #: Space-separated scopes asked for; ``None``: the OAuth consumer defines them.
-    scope: str | None
-    #: Whether the authorize URL carries ``response_type=code``.
-    response_type: bool
-    #: Client authentication at the token endpoint: HTTP Basic (else in the form).
-    basic_client_auth: bool = False
-
-
-HOSTS: dict[str, OAuthHost] = {
-    # https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
-    "github": OAuthHost("/login/oauth/authorize", "/login/oauth/access_token",
-                        "repo admin:repo_hook read:org", response_type=False),
-    # https://docs.gitlab.com/api/oauth2/#authorization-code-flow
-    "gitlab": OAuthHost("/oauth/authorize", "/oauth/token", "api", response_type=True),
-    "gitlab_self_managed": OAuthHost("/oauth/authorize", "/oauth/token", "api",
-                                     response_type=True),
-    # https://developer.atlassian.com/cloud/bitbucket/oauth-2/
-    "bitbucket_cloud": OAuthHost("/site/oauth2/authorize", "/site/oauth2/access_token", None,
-                                 response_type=True, basic_client_auth=True),
-}
+#: ``{kind: endpoints}`` of the hosts that offer OAuth (from the host registry).
+HOSTS: dict[str, OAuthEndpoints] = {h.kind: h.oauth for h in registry.HOSTS if h.oauth}
 
 
 class OAuthFailed(Exception):
@@ -123,7 +100,7 @@ def start(tenant: Tenant, account_id: str | None, kind: str, base_url: Any) -> s
     if host.scope:
         query["scope"] = host.scope
     query["state"] = state
-    return f"{web_root}{host.authorize_path}?{urlencode(query)}"
+    return f"{host.authorize_root or web_root}{host.authorize_path}?{urlencode(query)}"
 
 
 # --- 2. the callback ----------------------------------------------------------------------
@@ -168,7 +145,7 @@ def exchange(kind: str, base_url: str | None, code: str, client: tuple[str, str]
              ) -> dict[str, str]:
     """Trade the authorization code for tokens at the host's token endpoint."""
     host = HOSTS[kind]
-    url = _web_root(kind, base_url) + host.token_path
+    url = (host.authorize_root or _web_root(kind, base_url)) + host.token_path
     form = {"grant_type": "authorization_code", "code": code}
     auth: Auth
     if host.basic_client_auth:

@@ -7,21 +7,18 @@ from typing import Any
 
 from flask import current_app
 
-from app import credentials
+from app import credentials, hosts
 from app.errors import Problem
 from app.extensions import db
-from app.git_hosts import provider_for, supports
+from app.git_hosts import provider_for
 from app.git_hosts.base import HostRepository, Provider
 from app.git_hosts.errors import GitHostError
 from app.models import Integration, Repository
 
-#: Kinds whose base_url is the host's own web root (self-managed servers).
-SELF_MANAGED = {"github_enterprise", "gitlab_self_managed", "bitbucket_server"}
+#: Kinds whose base_url is the host's own web root (self-managed servers with an API).
+SELF_MANAGED = frozenset(h.kind for h in hosts.HOSTS if h.self_managed and h.api)
 
-
-def is_service(kind: str) -> bool:
-    """A git service the app talks to through its API (not a plain clone URL)."""
-    return supports(kind)
+is_service = hosts.is_service
 
 
 def build(kind: str, *, base_url: str | None, auth_type: str, fields: dict[str, str],
@@ -39,6 +36,7 @@ def build(kind: str, *, base_url: str | None, auth_type: str, fields: dict[str, 
         oauth_client=(current_app.config.get("OAUTH_CLIENTS") or {}).get(kind)
         if auth_type == "oauth" else None,
         on_refresh=on_refresh,
+        settings=settings,
     )
 
 

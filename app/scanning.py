@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from app import providers
+from app import hosts, providers
 from app.extensions import db
 from app.git_hosts.base import HostRepository, Provider
 from app.git_hosts.errors import GitHostError, RateLimited
@@ -52,8 +52,11 @@ def _install_webhook(provider: Provider, integration: Integration,
     except RateLimited:
         raise
     except GitHostError as exc:
+        host = hosts.get(integration.kind)
+        steps = (host.hints.webhook_manual if host else None) or MANUAL_WEBHOOK_STEPS.format(
+            url=url)
         warning = {"code": "webhook_not_created",
-                   "message": f"{exc.message} " + MANUAL_WEBHOOK_STEPS.format(url=url),
+                   "message": f"{exc.message} {steps}",
                    "at": utcnow().isoformat()}
         repository.warnings = [w for w in (repository.warnings or [])
                                if w.get("code") != "webhook_not_created"] + [warning]

@@ -23,6 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app import providers
 from app.extensions import db
 from app.http import HttpClient
 from app.indexing import models as git
@@ -79,7 +80,8 @@ def process(delivery_id: int) -> str:
     assert delivery is not None
     integration = db.session.get(Integration, delivery.integration_id)
     try:
-        receiver = make_receiver(receiver_for(delivery.host))
+        receiver = make_receiver(receiver_for(delivery.host),
+                                 integration.base_url if integration else None)
         events = receiver.parse(Incoming(headers=delivery.headers, body=delivery.body, query={}))
         if integration is None:
             status, outcome = DeliveryStatus.IGNORED, "the integration was removed"
@@ -114,12 +116,17 @@ def trigger(integration: Integration, events: list[Any]) -> tuple[DeliveryStatus
     """Re-index the connected repositories the events name."""
     confirmations = [e for e in events if isinstance(e, ev.SubscriptionConfirmation)]
     for confirmation in confirmations:
-        HttpClient(confirmation.subscribe_url).request("GET", confirmation.subscribe_url)
-    wanted = set().union(*(_keys(e.repository) for e in events if hasattr(e, "repository")))
+        confirm(integration, confirmation)
+    named = [e.repository for e in events if hasattr(e, "repository")]
+    wanted = set().union(*(_keys(ref) for ref in named))
+    # Within its own (verified) integration a repository may be named rather than
+    # addressed: CodeCommit's triggers give an ARN, its clones may use a VPC endpoint.
+    names = {ref.full_name for ref in named if ref.full_name}
     matched = [
         r
         for r in integration.repositories
-        if r.clone_url and ({url_key(r.clone_url), url_key(r.web_url or "")} & wanted)
+        if r.clone_url and ({url_key(r.clone_url), url_key(r.web_url or "")} & wanted
+                            or r.name in names)
     ]
     for repository in matched:
         request_index(repository.id, WEBHOOK)
@@ -128,6 +135,16 @@ def trigger(integration: Integration, events: list[Any]) -> tuple[DeliveryStatus
     if not matched:
         return DeliveryStatus.IGNORED, "no connected repository is named in the payload"
     return DeliveryStatus.PROCESSED, "re-index queued: " + ", ".join(r.name for r in matched)
+
+
+def confirm(integration: Integration, confirmation: ev.SubscriptionConfirmation) -> None:
+    """Confirm an SNS subscription: through the integration's own AWS credentials where it
+    has them (the SDK's endpoint resolution), else by visiting the signed SubscribeURL."""
+    if integration.mode == "full" and providers.is_service(integration.kind):
+        provider = providers.for_integration(integration)
+        if provider.confirm_subscription(confirmation.topic_arn, confirmation.subscribe_url):
+            return
+    HttpClient(confirmation.subscribe_url).request("GET", confirmation.subscribe_url)
 
 
 # -- webhook indexing -------------------------------------------------------------------

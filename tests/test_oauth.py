@@ -320,3 +320,19 @@ def test_self_managed_needs_a_base_url(connect: ConnectActions, site: tuple[str,
     ok = api(connect, site, "POST", "/api/v1/oauth/gitlab_self_managed/start",
              {"base_url": "https://Git.Example.com/api/v4"})
     assert ok.get_json()["authorize_url"].startswith("https://git.example.com/oauth/authorize?")
+
+
+def test_azure_devops_signs_in_through_entra_id(connect: ConnectActions, site: tuple[str, str],
+                                                app: Flask, tmp_path: Path) -> None:
+    env = {"GITBRIDGE_SECRET_KEY": "k", "GITBRIDGE_AZURE_CLIENT_ID": "az",
+           "GITBRIDGE_AZURE_CLIENT_SECRET": "azs"}
+    assert load_config(env, str(tmp_path))["OAUTH_CLIENTS"] == {"azure_devops": ("az", "azs")}
+    app.config["OAUTH_CLIENTS"] = {"azure_devops": CLIENT}
+    url = api(connect, site, "POST", "/api/v1/oauth/azure_devops/start").get_json()[
+        "authorize_url"]
+    assert url.startswith(
+        "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize?")
+    query = parse_qs(urlsplit(url).query)
+    assert query["scope"] == ["499b84ac-1321-427f-aa17-267ca6975798/.default offline_access"]
+    assert query["response_type"] == ["code"]
+    assert query["redirect_uri"][0].endswith("/oauth/azure_devops/callback")

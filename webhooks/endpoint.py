@@ -18,37 +18,20 @@ import redis
 from flask import current_app, request
 from sqlalchemy.exc import IntegrityError
 
+from app import hosts
 from app.extensions import db
 from app.jobs.webhooks import schedule_processing
 from app.models import Delivery, Integration, as_utc, utcnow
 from app.queue import QueueUnavailable, connection
 from webhooks import bp
-from webhooks.hosts import identify
-from webhooks.hosts.base import Incoming, WebhookError
+from webhooks.hosts import GenericReceiver, identify
+from webhooks.hosts.base import Incoming, Receiver, WebhookError
 from webhooks.sns import make_receiver
 
 #: Headers kept with a stored delivery: what processing needs to parse it again and
-#: what an admin wants to see. Never authentication headers or tokens.
-KEPT_HEADERS = (
-    "Content-Type",
-    "User-Agent",
-    "X-GitHub-Event",
-    "X-GitHub-Delivery",
-    "X-GitHub-Hook-ID",
-    "X-Gitlab-Event",
-    "X-Gitlab-Event-UUID",
-    "X-Gitlab-Instance",
-    "X-Event-Key",
-    "X-Request-UUID",
-    "X-Request-Id",
-    "X-Hook-UUID",
-    "X-Amz-Sns-Message-Type",
-    "X-Amz-Sns-Message-Id",
-    "X-Amz-Sns-Topic-Arn",
-    "Webhook-Id",
-    "Webhook-Timestamp",
-    "Idempotency-Key",
-)
+#: what an admin wants to see (each host's registry entry names its own). Never
+#: authentication headers or tokens.
+KEPT_HEADERS = hosts.kept_headers()
 
 
 #: ``webhook_seen_at`` is refreshed at most this often.
@@ -86,6 +69,18 @@ def _read_body() -> bytes | None:
     return None if len(body) > limit else body
 
 
+def receiver_class_for(kind: str, incoming: Incoming) -> type[Receiver] | None:
+    """The integration's own host's receiver, or the generic CI trigger; only a plain
+    git integration (which may be on any host) has its sender guessed from the request."""
+    host = hosts.get(kind)
+    if host is None or host.receiver is None:
+        return identify(incoming)
+    for receiver in (host.receiver, GenericReceiver):
+        if receiver.claims(incoming):
+            return receiver
+    return None
+
+
 @bp.post("/<int:integration_id>")
 def receive(integration_id: int) -> Any:
     """Receive a delivery from a git host (or a CI system's generic trigger)."""
@@ -100,10 +95,10 @@ def receive(integration_id: int) -> Any:
         answer = _answer(429, "rate_limited", "too many deliveries for this integration")
         return answer[0], 429, {"Retry-After": str(wait)}
     incoming = Incoming(headers=dict(request.headers), body=body, query=dict(request.args))
-    receiver_class = identify(incoming)
+    receiver_class = receiver_class_for(integration.kind, incoming)
     if receiver_class is None:
         return _answer(400, "unrecognised", "no supported git host sends deliveries like this")
-    receiver = make_receiver(receiver_class)
+    receiver = make_receiver(receiver_class, integration.base_url)
     now = utcnow()
     try:
         receiver.verify(incoming, integration.webhook_secrets(now))

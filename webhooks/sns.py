@@ -24,9 +24,14 @@ def fetch_certificate(url: str) -> bytes:
     return cached
 
 
-def make_receiver(receiver_class: type[Receiver]) -> Receiver:
+def make_receiver(receiver_class: type[Receiver], base_url: str | None = None) -> Receiver:
+    """A receiver with what it needs from the app: SNS certificates (CodeCommit), the
+    integration's web root (Gerrit, whose ``ref-updated`` events name no server)."""
+    factory: Any = receiver_class
     if receiver_class.host == "aws_codecommit":
-        factory: Any = receiver_class
         receiver: Receiver = factory(fetch_certificate=fetch_certificate)
+        return receiver
+    if receiver_class.host == "gerrit":
+        receiver = factory(base_url=base_url)
         return receiver
     return receiver_class()

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, g, request
 
-from app import branch_names, providers
+from app import branch_names, hosts, providers
 from app.api import bp
 from app.api.common import json_body
 from app.api.development import authorize
@@ -35,11 +35,12 @@ def _visible(issue: dict[str, Any]) -> dict[int, Repository]:
     return {r.id: r for r in rows}
 
 
-def _user_token(integration: Integration) -> str | None:
+def _user_token(integration: Integration) -> str | dict[str, str] | None:
+    """The acting user's own credential for the integration (a PAT, or its form's fields)."""
     row = db.session.execute(sa.select(UserToken).where(
         UserToken.integration_id == integration.id, UserToken.account_id == g.account_id)
     ).scalar_one_or_none()
-    return row.token if row else None
+    return row.fields(hosts.BY_KIND[integration.kind].user_credentials) if row else None
 
 
 def _capability(repository: Repository) -> tuple[bool, str | None]:
@@ -65,9 +66,13 @@ def create_options(key: str) -> dict[str, Any]:
     for repository in sorted(_visible(issue).values(), key=lambda r: r.name):
         can, reason = _capability(repository)
         integration = repository.integration
+        host = hosts.get(integration.kind)
         repositories.append({
             "id": repository.id, "name": repository.name, "integration_id": integration.id,
             "kind": integration.kind, "default_branch": repository.default_branch,
+            "pull_request_term": host.pull_request_term if host else "pull request",
+            "creates_pull_requests": bool(host and host.creates_pull_requests),
+            "pull_request_howto": host.hints.pull_request_howto if host else None,
             "can_create": can, "reason": reason,
             "require_user_pat": bool(integration.setting("require_user_pat")),
             "has_user_token": _user_token(integration) is not None,
@@ -96,7 +101,8 @@ def repository_branches(repository_id: int) -> dict[str, Any]:
     return {"branches": [{"name": b.name, "is_main": b.is_main} for b in rows]}
 
 
-def _target(issue: dict[str, Any], body: dict[str, Any]) -> tuple[Repository, str | None]:
+def _target(issue: dict[str, Any], body: dict[str, Any]
+            ) -> tuple[Repository, str | dict[str, str] | None]:
     repository = _visible(issue).get(body.get("repository_id"))  # type: ignore[arg-type]
     if repository is None:
         raise Problem(404, "not_found", "no such repository for this issue's project")

@@ -105,11 +105,27 @@ def update_integration(integration_id: int) -> dict[str, Any]:
         if not isinstance(name, str) or not name.strip() or len(name) > 255:
             raise Problem(400, "invalid_display_name", "display_name must be a short string")
         integration.display_name = name.strip()
+    before = dict(integration.settings or {})
     integration.settings = integrations.validate_settings(
         body.get("settings"), integration.settings
     )
     db.session.commit()
+    if rescan_needed(integration, before):
+        # The selection changed: the scan connects what it now selects and disconnects
+        # what it no longer does, now rather than at the daily scan.
+        queue_scan_or_warn(integration)
     return integrations.as_json(integration)
+
+
+#: Settings that change which of the host's repositories are connected.
+SELECTION_SETTINGS = ("repositories", "jmespath_filter", "custom_api_path", "collection")
+
+
+def rescan_needed(integration: Integration, before: dict[str, Any]) -> bool:
+    if not providers.is_service(integration.kind) or integration.mode != "full":
+        return False
+    after = integration.settings or {}
+    return any(before.get(name) != after.get(name) for name in SELECTION_SETTINGS)
 
 
 @bp.delete("/integrations/<int:integration_id>")
@@ -142,7 +158,11 @@ def reindex_integration(integration_id: int) -> tuple[dict[str, Any], int]:
     db.session.commit()
     for repository in integration.repositories:
         jobs[repository.id] = queue_index(repository)
-    return {"queued": [{"repository_id": k, "job_id": v} for k, v in jobs.items()]}, 202
+    scanned = providers.is_service(integration.kind) and integration.mode == "full"
+    if scanned:  # and the host's list again, under the current selection
+        queue_scan_or_warn(integration)
+    return {"queued": [{"repository_id": k, "job_id": v} for k, v in jobs.items()],
+            "scan_queued": scanned}, 202
 
 
 @bp.get("/repositories/<int:repository_id>")

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import g
 
-from app import providers
+from app import hosts, providers
 from app.api import bp
 from app.api.common import json_body, tenant_get
 from app.atlassian import api_auth_required
@@ -15,6 +15,7 @@ from app.errors import Problem
 from app.extensions import db
 from app.git_hosts.errors import GitHostError
 from app.models import Integration, UserSetting, UserToken
+from app.models.user import credential_fields
 
 
 def _account() -> str:
@@ -41,29 +42,50 @@ def my_tokens() -> dict[str, Any]:
     return {"tokens": [
         {"integration_id": i.id, "display_name": i.display_name, "kind": i.kind,
          "has_token": i.id in mine, "login": mine[i.id].login if i.id in mine else None,
+         "credentials": [list(f) for f in hosts.BY_KIND[i.kind].user_credentials],
          "required": bool(i.setting("require_user_pat"))}
         for i in rows if providers.is_service(i.kind)
     ]}
 
 
+def credential_form(kind: str, body: dict[str, Any]) -> tuple[str, ...]:
+    """The form of the host's user credential the body gives (``PUT /me/tokens`` takes
+    ``{"token"}``, ``{"username", "token"}`` (the password; ``"password"`` is taken too)
+    or ``{"access_key_id", "secret_access_key"}``, as the host signs in); 400 naming the
+    ones it takes."""
+    if "token" not in body and "password" in body:
+        body["token"] = body["password"]
+    forms = hosts.BY_KIND[kind].user_credentials
+    for form in sorted(forms, key=len, reverse=True):
+        if all(isinstance(body.get(f), str) and body[f].strip() for f in form):
+            return form
+    wanted = " or ".join("{" + ", ".join(f'"{f}"' for f in form) + "}" for form in forms)
+    first = forms[0][0] if len(forms) == 1 and len(forms[0]) == 1 else None
+    raise Problem(400, "invalid_request",
+                  f"'{first}' is required" if first else f"give {wanted} for this host")
+
+
 @bp.put("/me/tokens/<int:integration_id>")
 @api_auth_required
 def put_my_token(integration_id: int) -> dict[str, Any]:
-    """Store the user's token after the host accepts it; a refused token is not kept."""
+    """Store the user's credential after the host accepts it; a refused one is not kept."""
     account = _account()
     integration = tenant_get(Integration, integration_id)
     if not providers.is_service(integration.kind):
         raise Problem(400, "not_supported", "this integration takes no personal tokens")
-    token = json_body().get("token")
-    if not isinstance(token, str) or not token.strip():
-        raise Problem(400, "invalid_request", "'token' is required")
+    body = json_body()
+    form = credential_form(integration.kind, body)
+    values = [body[f].strip() for f in form]
+    credential = credential_fields(values[0] if len(form) == 2 else None, values[-1],
+                                   hosts.BY_KIND[integration.kind].user_credentials)
     try:
-        login = providers.for_integration(integration).check_user_token(token.strip()).login
+        login = providers.for_integration(integration).check_user_token(credential).login
     except GitHostError as exc:
         raise providers.problem(exc) from exc
     row = _token_row(integration.id) or UserToken(
         tenant_id=g.tenant.id, integration_id=integration.id, account_id=account)
-    row.token, row.login = token.strip(), login
+    row.username, row.token = (None, values[0]) if len(form) == 1 else (values[0], values[1])
+    row.login = login
     db.session.add(row)
     db.session.commit()
     return {"integration_id": integration.id, "has_token": True, "login": login}

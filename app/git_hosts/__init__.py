@@ -17,7 +17,8 @@ Usage::
     for repo in provider.list_repositories(): ...
 
 Every public method raises only ``app.git_hosts.errors.GitHostError`` subclasses; see
-``base.py`` for the shared behaviour and each host module for what differs.
+``base.py`` for the shared behaviour and each host module for what differs. Which class
+serves which ``kind`` is the host registry's business (``app.hosts``).
 """
 
 from __future__ import annotations
@@ -31,13 +32,8 @@ from app.git_hosts.base import (
     Provider,
     Reviewer,
 )
-from app.git_hosts.bitbucket_cloud import BitbucketCloudProvider
-from app.git_hosts.bitbucket_server import BitbucketServerProvider
-from app.git_hosts.github import GitHubEnterpriseProvider, GitHubProvider
-from app.git_hosts.gitlab import GitLabProvider, GitLabSelfManagedProvider
 
 __all__ = [
-    "PROVIDERS",
     "Account",
     "HostBranch",
     "HostPullRequest",
@@ -49,30 +45,22 @@ __all__ = [
     "supports",
 ]
 
-PROVIDERS: dict[str, type[Provider]] = {
-    cls.kind: cls
-    for cls in (
-        GitHubProvider,
-        GitHubEnterpriseProvider,
-        GitLabProvider,
-        GitLabSelfManagedProvider,
-        BitbucketCloudProvider,
-        BitbucketServerProvider,
-    )
-}
-
 
 def supports(kind: str) -> bool:
     """True when the host kind has an API provider (others are clone-only or webhook-only)."""
-    return kind in PROVIDERS
+    from app import hosts  # the registry imports the provider modules of this package
+
+    return hosts.is_service(kind)
 
 
 def provider_for(kind: str) -> type[Provider]:
     """The provider class for a host ``kind``; ``UnsupportedHost`` for any other kind."""
-    try:
-        return PROVIDERS[kind]
-    except KeyError:
+    from app import hosts
+
+    host = hosts.get(kind)
+    if host is None or host.provider is None:
+        supported = sorted(h.kind for h in hosts.HOSTS if h.provider is not None)
         raise errors.UnsupportedHost(
-            f"There is no API provider for {kind!r} hosts; supported: "
-            f"{', '.join(sorted(PROVIDERS))}."
-        ) from None
+            f"There is no API provider for {kind!r} hosts; supported: {', '.join(supported)}."
+        )
+    return host.provider

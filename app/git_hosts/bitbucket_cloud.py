@@ -39,7 +39,6 @@ from app.git_hosts.base import (
     api_error_text,
     parse_time,
     strip_userinfo,
-    updated_before,
 )
 from app.git_hosts.client import Auth, BasicAuth, BearerAuth
 from app.http import ApiError, ApiNotFound
@@ -52,7 +51,6 @@ def _bbql_string(value: str) -> str:
 
 class BitbucketCloudProvider(Provider):
     kind = "bitbucket_cloud"
-    auth_types = ("basic", "oauth", "pat")
     cloud_web_root = "https://bitbucket.org"
     cloud_api_root = "https://api.bitbucket.org/2.0"
     api_prefixes = ("/!api/2.0", "/2.0")
@@ -126,7 +124,7 @@ class BitbucketCloudProvider(Provider):
             return errors.MissingScope(scope, status=403)
         return super()._forbidden(exc, said, write=write)
 
-    def git_credentials(self) -> dict[str, str]:
+    def git_credentials(self, clone_url: str | None = None) -> dict[str, str]:
         if self.auth_type == "basic":
             return {
                 "username": self.credentials["username"],
@@ -178,9 +176,13 @@ class BitbucketCloudProvider(Provider):
 
     # -- pull requests ------------------------------------------------------------------------
 
-    def _pull_requests(
+    pr_states: ClassVar[Mapping[str, str]] = {
+        "OPEN": "open", "MERGED": "merged", "DECLINED": "declined", "SUPERSEDED": "declined"}
+    pr_updated_field = "updated_on"
+
+    def _pull_request_items(
         self, repo: HostRepository, since: datetime | None
-    ) -> Iterator[HostPullRequest]:
+    ) -> Iterator[Mapping[str, Any]]:
         # https://developer.atlassian.com/cloud/bitbucket/rest/api-group-pullrequests/#api-repositories-workspace-repo-slug-pullrequests-get
         params: dict[str, Any] = {
             "state": ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"],
@@ -193,22 +195,10 @@ class BitbucketCloudProvider(Provider):
         for page in self.client.iter_bitbucket_cloud_pages(
             f"{self._path(repo)}/pullrequests", params
         ):
-            for item in page.get("values") or []:
-                if updated_before(parse_time(item.get("updated_on")), since):
-                    return
-                yield self._pull_request(item)
+            yield from page.get("values") or []
 
-    @staticmethod
-    def _pull_request(item: Mapping[str, Any]) -> HostPullRequest:
-        raw_state = item.get("state")
-        if raw_state == "MERGED":
-            state = "merged"
-        elif raw_state in ("DECLINED", "SUPERSEDED"):
-            state = "declined"
-        elif item.get("draft"):
-            state = "draft"
-        else:
-            state = "open"
+    def _pull_request(self, repo: HostRepository, item: Mapping[str, Any]) -> HostPullRequest:
+        state = self.pr_state(item.get("state"), draft=bool(item.get("draft")))
         reviewers: dict[str, bool] = {}
         for reviewer in item.get("reviewers") or []:
             if reviewer.get("display_name"):
@@ -301,7 +291,7 @@ class BitbucketCloudProvider(Provider):
             if refusal is not None:
                 raise refusal from exc
             raise
-        return self._pull_request(body)
+        return self._pull_request(repo, body)
 
     @staticmethod
     def _pull_request_refusal(exc: ApiError, source: str, target: str) -> errors.ActionError | None:

@@ -43,7 +43,6 @@ from app.git_hosts.base import (
     host_message,
     parse_time,
     strip_userinfo,
-    updated_before,
 )
 from app.http import ApiError
 
@@ -61,8 +60,6 @@ def _exception_names(exc: ApiError) -> str:
 
 class BitbucketServerProvider(Provider):
     kind = "bitbucket_server"
-    auth_types = ("pat", "basic")
-    self_managed = True
     api_suffix = "/rest/api/1.0"
     api_prefixes = ("/rest/api/1.0", "/rest/api/latest")
     default_headers: ClassVar[Mapping[str, str]] = {
@@ -105,7 +102,7 @@ class BitbucketServerProvider(Provider):
                 raise
         return Account(login=login, name=name, id=response.headers.get("X-AUSERID"), scopes=None)
 
-    def git_credentials(self) -> dict[str, str]:
+    def git_credentials(self, clone_url: str | None = None) -> dict[str, str]:
         if self.auth_type == "basic":
             return {
                 "username": self.credentials["username"],
@@ -164,30 +161,22 @@ class BitbucketServerProvider(Provider):
 
     # -- pull requests ------------------------------------------------------------------------
 
-    def _pull_requests(
+    pr_states: ClassVar[Mapping[str, str]] = {
+        "OPEN": "open", "MERGED": "merged", "DECLINED": "declined"}
+    pr_updated_field = "updatedDate"
+
+    def _pull_request_items(
         self, repo: HostRepository, since: datetime | None
-    ) -> Iterator[HostPullRequest]:
+    ) -> Iterator[Mapping[str, Any]]:
         # https://developer.atlassian.com/server/bitbucket/rest/v906/api-group-pull-requests/#api-api-latest-projects-projectkey-repos-repositoryslug-pull-requests-get
         params = {"state": "ALL", "order": "NEWEST", "limit": 50}
         for page in self.client.iter_bitbucket_server_pages(
             f"{self._path(repo)}/pull-requests", params
         ):
-            for item in page.get("values") or []:
-                if updated_before(parse_time(item.get("updatedDate")), since):
-                    return
-                yield self._pull_request(item)
+            yield from page.get("values") or []
 
-    @staticmethod
-    def _pull_request(item: Mapping[str, Any]) -> HostPullRequest:
-        raw_state = item.get("state")
-        if raw_state == "MERGED":
-            state = "merged"
-        elif raw_state == "DECLINED":
-            state = "declined"
-        elif item.get("draft"):
-            state = "draft"
-        else:
-            state = "open"
+    def _pull_request(self, repo: HostRepository, item: Mapping[str, Any]) -> HostPullRequest:
+        state = self.pr_state(item.get("state"), draft=bool(item.get("draft")))
         reviewers = []
         for reviewer in item.get("reviewers") or []:
             user = reviewer.get("user") or {}
@@ -266,7 +255,7 @@ class BitbucketServerProvider(Provider):
             if refusal is not None:
                 raise refusal from exc
             raise
-        return self._pull_request(body)
+        return self._pull_request(repo, body)
 
     @staticmethod
     def _pull_request_refusal(exc: ApiError, source: str, target: str) -> errors.ActionError | None:

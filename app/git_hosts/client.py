@@ -29,8 +29,6 @@ What it adds to ``app.http.HttpClient``, and why:
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 import threading
 import time
@@ -43,9 +41,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import requests
 
 from app import netguard
+from app.git_hosts.auth import Auth, BasicAuth, BearerAuth, HeaderTokenAuth, NoAuth
 from app.http import ApiError, ApiHostError, ApiRateLimited, HttpClient, retry_after_seconds
 
 log = logging.getLogger(__name__)
+
+__all__ = ["Auth", "BasicAuth", "BearerAuth", "HeaderTokenAuth", "HostBlocked", "HostClient",
+           "HostRateLimited", "NoAuth"]
 
 MUTATING_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
@@ -72,91 +74,6 @@ class HostRateLimited(ApiRateLimited):
 
 class HostBlocked(ApiHostError):
     """``check_url`` refused the URL (private address, foreign origin, bad scheme)."""
-
-
-# --- authentication ----------------------------------------------------------------------
-
-
-class Auth:
-    """How a credential is put on a request. ``fingerprint`` keys pacing; never the secret."""
-
-    kind = "none"
-
-    def apply(self, prepared: requests.PreparedRequest) -> None:
-        """Add the credential to ``prepared`` (no-op for anonymous calls)."""
-
-    @property
-    def fingerprint(self) -> str:
-        return "anonymous"
-
-    @staticmethod
-    def _hash(*parts: str) -> str:
-        return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
-
-    def __repr__(self) -> str:  # never print secrets, even in a debugger or a log
-        return f"<{type(self).__name__} {self.fingerprint[:8]}>"
-
-
-class NoAuth(Auth):
-    """No credential on the request; ``key`` (e.g. a refresh token) still separates pacing."""
-
-    def __init__(self, key: str = "") -> None:
-        self._key = key
-
-    @property
-    def fingerprint(self) -> str:
-        return self._hash("none", self._key) if self._key else "anonymous"
-
-
-class BearerAuth(Auth):
-    """``Authorization: Bearer <token>`` (GitHub, OAuth everywhere, Bitbucket tokens)."""
-
-    kind = "bearer"
-
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def apply(self, prepared: requests.PreparedRequest) -> None:
-        prepared.headers["Authorization"] = f"Bearer {self._token}"
-
-    @property
-    def fingerprint(self) -> str:
-        return self._hash("token", self._token)
-
-
-class HeaderTokenAuth(Auth):
-    """A token in a host-specific header (GitLab's ``PRIVATE-TOKEN``)."""
-
-    kind = "header"
-
-    def __init__(self, header: str, token: str) -> None:
-        self._header = header
-        self._token = token
-
-    def apply(self, prepared: requests.PreparedRequest) -> None:
-        prepared.headers[self._header] = self._token
-
-    @property
-    def fingerprint(self) -> str:
-        return self._hash("token", self._token)
-
-
-class BasicAuth(Auth):
-    """HTTP Basic (Bitbucket app passwords, Bitbucket Server passwords)."""
-
-    kind = "basic"
-
-    def __init__(self, username: str, password: str) -> None:
-        self._username = username
-        self._password = password
-
-    def apply(self, prepared: requests.PreparedRequest) -> None:
-        raw = f"{self._username}:{self._password}".encode()
-        prepared.headers["Authorization"] = "Basic " + base64.b64encode(raw).decode("ascii")
-
-    @property
-    def fingerprint(self) -> str:
-        return self._hash("basic", self._username, self._password)
 
 
 # --- pacing ------------------------------------------------------------------------------

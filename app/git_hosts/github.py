@@ -40,7 +40,6 @@ from app.git_hosts.base import (
     Reviewer,
     api_error_text,
     parse_time,
-    updated_before,
 )
 from app.http import ApiError, ApiNotFound
 
@@ -49,7 +48,6 @@ _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 class GitHubProvider(Provider):
     kind = "github"
-    auth_types = ("pat", "oauth")
     cloud_web_root = "https://github.com"
     cloud_api_root = "https://api.github.com"
     api_suffix = "/api/v3"
@@ -135,7 +133,7 @@ class GitHubProvider(Provider):
             return errors.MissingScope(accepted[0], status=403)
         return super()._forbidden(exc, said, write=write)
 
-    def git_credentials(self) -> dict[str, str]:
+    def git_credentials(self, clone_url: str | None = None) -> dict[str, str]:
         token = self.credentials.get("token") or self.credentials.get("access_token") or ""
         return {"username": "x-access-token", "password": token}
 
@@ -186,28 +184,21 @@ class GitHubProvider(Provider):
 
     # -- pull requests ------------------------------------------------------------------------
 
-    def _pull_requests(
+    pr_states: ClassVar[Mapping[str, str]] = {"open": "open", "closed": "declined"}
+
+    def _pull_request_items(
         self, repo: HostRepository, since: datetime | None
-    ) -> Iterator[HostPullRequest]:
+    ) -> Iterator[Mapping[str, Any]]:
         # https://docs.github.com/en/rest/pulls/pulls#list-pull-requests
         params = {"state": "all", "sort": "updated", "direction": "desc", "per_page": 100}
         for response in self.client.iter_link_pages(f"{self._path(repo)}/pulls", params):
-            for item in response.json():
-                if updated_before(parse_time(item.get("updated_at")), since):
-                    return
-                yield self._pull_request(repo, item)
+            yield from response.json()
 
     def _pull_request(
         self, repo: HostRepository, item: Mapping[str, Any], *, reviews: bool | None = None
     ) -> HostPullRequest:
-        if item.get("merged_at"):
-            state = "merged"
-        elif item.get("state") == "closed":
-            state = "declined"
-        elif item.get("draft"):
-            state = "draft"
-        else:
-            state = "open"
+        state = self.pr_state(item.get("state"), draft=bool(item.get("draft")),
+                              merged=bool(item.get("merged_at")))
         author = (item.get("user") or {}).get("login")
         approved: dict[str, bool] = {}
         if self.fetch_reviews if reviews is None else reviews:
@@ -360,4 +351,3 @@ class GitHubEnterpriseProvider(GitHubProvider):
     """GitHub Enterprise Server: the same API under ``<web root>/api/v3``."""
 
     kind = "github_enterprise"
-    self_managed = True

@@ -39,7 +39,6 @@ from app.git_hosts.base import (
     Reviewer,
     api_error_text,
     parse_time,
-    updated_before,
 )
 from app.git_hosts.client import Auth, HeaderTokenAuth
 from app.http import ApiError, ApiForbidden, ApiNotFound, ApiUnauthorized
@@ -47,7 +46,6 @@ from app.http import ApiError, ApiForbidden, ApiNotFound, ApiUnauthorized
 
 class GitLabProvider(Provider):
     kind = "gitlab"
-    auth_types = ("pat", "oauth")
     cloud_web_root = "https://gitlab.com"
     cloud_api_root = "https://gitlab.com/api/v4"
     api_suffix = "/api/v4"
@@ -135,7 +133,7 @@ class GitLabProvider(Provider):
             return errors.MissingScope(scope, status=403)
         return super()._forbidden(exc, said, write=write)
 
-    def git_credentials(self) -> dict[str, str]:
+    def git_credentials(self, clone_url: str | None = None) -> dict[str, str]:
         token = self.credentials.get("token") or self.credentials.get("access_token") or ""
         return {"username": "oauth2", "password": token}
 
@@ -174,9 +172,13 @@ class GitLabProvider(Provider):
 
     # -- merge requests -----------------------------------------------------------------------
 
-    def _pull_requests(
+    #: "locked" is an open merge request while a merge is in progress.
+    pr_states: ClassVar[Mapping[str, str]] = {
+        "opened": "open", "locked": "open", "merged": "merged", "closed": "declined"}
+
+    def _pull_request_items(
         self, repo: HostRepository, since: datetime | None
-    ) -> Iterator[HostPullRequest]:
+    ) -> Iterator[Mapping[str, Any]]:
         # https://docs.gitlab.com/api/merge_requests/#list-project-merge-requests
         params: dict[str, Any] = {
             "state": "all",
@@ -188,23 +190,13 @@ class GitLabProvider(Provider):
             params["updated_after"] = since.isoformat().replace("+00:00", "Z")
         path = f"{self._project(repo)}/merge_requests"
         for response in self.client.iter_link_pages(path, params):
-            for item in response.json():
-                if updated_before(parse_time(item.get("updated_at")), since):
-                    return
-                yield self._merge_request(repo, item)
+            yield from response.json()
 
-    def _merge_request(
+    def _pull_request(  # a merge request
         self, repo: HostRepository, item: Mapping[str, Any], *, approvals: bool | None = None
     ) -> HostPullRequest:
-        raw_state = item.get("state")
-        if raw_state == "merged":
-            state = "merged"
-        elif raw_state == "closed":
-            state = "declined"
-        elif item.get("draft") or item.get("work_in_progress"):
-            state = "draft"
-        else:
-            state = "open"  # "opened", or "locked" while a merge is in progress
+        state = self.pr_state(item.get("state"),
+                              draft=bool(item.get("draft") or item.get("work_in_progress")))
         reviewers: dict[str, bool] = {}
         for reviewer in item.get("reviewers") or []:
             name = reviewer.get("name") or reviewer.get("username")
@@ -321,7 +313,7 @@ class GitLabProvider(Provider):
                     status=exc.status,
                 ) from exc
             raise
-        return self._merge_request(repo, body, approvals=False)
+        return self._pull_request(repo, body, approvals=False)
 
     # -- webhooks ---------------------------------------------------------------------------
 
@@ -357,4 +349,3 @@ class GitLabSelfManagedProvider(GitLabProvider):
     """GitLab CE/EE: the same API under ``<web root>/api/v4``."""
 
     kind = "gitlab_self_managed"
-    self_managed = True

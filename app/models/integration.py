@@ -24,6 +24,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "project_keys": None,
     "indexing_triggers": True,
     "smart_commits": True,
+    #: Azure DevOps Server / TFS: the one collection to scan (``None``: every one).
+    "collection": None,
 }
 
 

@@ -26,9 +26,26 @@ class UserToken(db.Model):  # type: ignore[name-defined]
         ForeignKey("integrations.id", ondelete="CASCADE"), index=True
     )
     account_id: Mapped[str] = mapped_column(String(128))
+    #: The secret: a PAT, the HTTP password, or the AWS secret access key.
     token: Mapped[str] = mapped_column(Encrypted())
+    #: The other half of a two-part credential: the user name, or the AWS access key id.
+    username: Mapped[str | None] = mapped_column(Encrypted())
     login: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def fields(self, forms: tuple[tuple[str, ...], ...]) -> dict[str, str] | str:
+        return credential_fields(self.username, self.token, forms)
+
+
+def credential_fields(username: str | None, secret: str, forms: tuple[tuple[str, ...], ...]
+                      ) -> dict[str, str] | str:
+    """A user's credential as the provider takes it: the PAT, an AWS key pair, or a user
+    name and password (``forms``: the host's, from the registry)."""
+    if username is None:
+        return secret
+    if ("access_key_id", "secret_access_key") in forms:
+        return {"access_key_id": username, "secret_access_key": secret}
+    return {"username": username, "password": secret}
 
 
 class UserSetting(db.Model):  # type: ignore[name-defined]

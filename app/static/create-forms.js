@@ -17,7 +17,8 @@
 
   function projectOf(key) { return String(key || "").split("-")[0]; }
 
-  function isMergeRequest(repo) { return !!repo && /^gitlab/.test(repo.kind || ""); }
+  /* What the repository's host calls a pull request (the host registry's term). */
+  function isMergeRequest(repo) { return !!repo && repo.pull_request_term === "merge request"; }
 
   function userPatNote(userSettingsUrl) {
     var link = el("a", { href: userSettingsUrl || "#", className: "gb-user-settings-link", text: "User settings",
@@ -146,6 +147,12 @@
         var box = gb.message("warning", null, null);
         box.appendChild(userPatNote(data.user_settings_url));
         repoNote.appendChild(box);
+      }
+      if (isPr && repo.creates_pull_requests === false) {
+        // Gerrit: changes are pushed for review, not opened here.
+        blocked = true;
+        repoNote.appendChild(gb.message("info", null, repo.pull_request_howto ||
+          "This host has no pull requests to create from Jira."));
       }
       syncSubmit();
       if (isPr) {

@@ -6,23 +6,6 @@
   var gb = window.gitbridge;
   var el = gb.el;
 
-  var KIND_NAMES = {
-    github: "GitHub.com", github_enterprise: "GitHub Enterprise Server", gitlab: "GitLab.com",
-    gitlab_self_managed: "GitLab CE/EE", bitbucket_cloud: "Bitbucket Cloud",
-    bitbucket_server: "Bitbucket Server / Data Center", azure_devops: "Azure DevOps",
-    azure_devops_server: "Azure DevOps Server / TFS", aws_codecommit: "AWS CodeCommit", gerrit: "Gerrit"
-  };
-  var TOKEN_HINTS = {
-    github: "A classic token with the repo scope, or a fine-grained token with Contents and Pull requests read and write.",
-    gitlab: "A personal access token with the api scope (and at least the Developer role).",
-    bitbucket_cloud: "An app password with Repositories write and Pull requests write.",
-    bitbucket_server: "An HTTP access token with Repository write.",
-    azure_devops: "A personal access token for All accessible organizations with Code (Read & write)."
-  };
-  TOKEN_HINTS.github_enterprise = TOKEN_HINTS.github;
-  TOKEN_HINTS.gitlab_self_managed = TOKEN_HINTS.gitlab;
-  TOKEN_HINTS.azure_devops_server = TOKEN_HINTS.azure_devops;
-
   var root = document.getElementById("gb-tokens");
   var pageMessage = document.getElementById("gb-tokens-message");
   var known = new Map(); // integration id -> its current row data
@@ -58,39 +41,35 @@
     known.set(t.integration_id, t);
     summarize();
     gb.clear(item);
-    var input = el("input", { className: "password gb-token-input", type: "password", name: "token",
-      autocomplete: "new-password", spellcheck: "false",
-      placeholder: t.has_token ? "A new token replaces the saved one" : "Paste your token" });
-    var label = "Personal access token for " + t.display_name;
-    input.setAttribute("aria-label", label);
+    var fields = credentialFields(t);
     var message = el("div", { className: "gb-token-message", "aria-live": "polite" }, note || null);
     var save = el("button", { type: "submit", className: "aui-button aui-button-primary", text: t.has_token ? "Replace" : "Save" });
     var remove = t.has_token ? el("button", { type: "button", className: "aui-button gb-button-danger-subtle", text: "Remove",
       on: { click: function () { removeToken(item, t, remove); } } }) : null;
     var form = el("form", { className: "aui gb-token-form", novalidate: true, autocomplete: "off" },
-      input, save, remove);
+      fields.node, save, remove);
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      var token = input.value.trim();
       gb.clear(message);
-      if (!token) {
-        input.setAttribute("aria-invalid", "true");
-        input.focus();
-        message.appendChild(gb.message("error", null, "Paste the token first."));
+      var read = fields.read();
+      if (read.invalid) {
+        read.invalid[0].setAttribute("aria-invalid", "true");
+        read.invalid[0].focus();
+        message.appendChild(gb.message("error", null, read.invalid[1]));
         gb.resize();
         return;
       }
-      input.removeAttribute("aria-invalid");
+      fields.inputs.forEach(function (i) { i.removeAttribute("aria-invalid"); });
       gb.busy(save, "Checking…", function () {
-        return gb.api("PUT", "/me/tokens/" + t.integration_id, { token: token }).then(function (res) {
-          input.value = "";
+        return gb.api("PUT", "/me/tokens/" + t.integration_id, read.body).then(function (res) {
+          fields.clear();
           var updated = Object.assign({}, t, { has_token: true });
           build(item, updated, gb.message("success", null,
             "Saved. " + (res && res.login ? "The host knows this token as " + res.login + "." : "The host accepted this token.")));
         }, function (err) {
-          input.value = "";
+          fields.clear();
           message.appendChild(gb.message("error", "The token was not saved", err.message));
-          input.focus();
+          fields.inputs[0].focus();
           gb.resize();
         });
       });
@@ -98,16 +77,85 @@
     item.appendChild(el("div", { className: "gb-token-head" },
       el("div", { className: "gb-token-name" },
         el("strong", { text: t.display_name }),
-        el("span", { className: "gb-muted gb-small", text: " " + (KIND_NAMES[t.kind] || t.kind) })),
+        el("span", { className: "gb-muted gb-small", text: " " + gb.hosts.name(t.kind) })),
       status(t)));
     if (t.required && !t.has_token) {
       item.appendChild(el("p", { className: "gb-small gb-token-required",
         text: "This integration requires your own token to create branches and pull requests from Jira." }));
     }
     item.appendChild(form);
-    if (TOKEN_HINTS[t.kind]) { item.appendChild(el("p", { className: "gb-muted gb-small gb-token-hint", text: TOKEN_HINTS[t.kind] })); }
+    var host = gb.hosts.get(t.kind);
+    var hint = host && host.hints.user_token_help;
+    if (hint) { item.appendChild(el("p", { className: "gb-muted gb-small gb-token-hint", text: hint })); }
     item.appendChild(message);
     gb.resize();
+  }
+
+  var FIELD_LABELS = { token: "Personal access token", username: "Username", password: "Password",
+    access_key_id: "Access key ID", secret_access_key: "Secret access key" };
+  var SECRET_FIELDS = { token: true, password: true, secret_access_key: true };
+
+  /* The inputs of the host's user credential (t.credentials: its forms, from the host
+   * registry): one token, a user name and (HTTP) password, or an AWS key pair; a choice
+   * where the host takes two (TFS: a token, or user and password on TFS 2013/2015). */
+  function credentialFields(t) {
+    var forms = t.credentials && t.credentials.length ? t.credentials : [["token"]];
+    var host = gb.hosts.get(t.kind);
+    var hints = (host && host.hints) || {};
+    var node = el("span", { className: "gb-credential-fields" });
+    var inputs = [];
+    var byForm = forms.map(function (form) {
+      return form.map(function (name) {
+        var secret = !!SECRET_FIELDS[name];
+        // a user name's password travels as "token" (the contract's form)
+        var password = name === "token" && form.length > 1;
+        var label = password ? hints.password_label || "Password" : FIELD_LABELS[name] || name;
+        var input = el("input", { className: (secret ? "password" : "text") + (name === "token" && !password ? " gb-token-input" : " gb-credential-input"),
+          type: secret ? "password" : "text", name: name, autocomplete: secret ? "new-password" : "off", spellcheck: "false",
+          placeholder: name === "token" && !password ? (t.has_token ? "A new token replaces the saved one" : "Paste your token") : label });
+        input.setAttribute("aria-label", label + " for " + t.display_name);
+        inputs.push(input);
+        return input;
+      });
+    });
+    var choice = null;
+    if (forms.length > 1) {
+      var group = gb.nextId("gb-cred");
+      choice = forms.map(function (form, i) {
+        return gb.radio(group, String(i), form.length === 1 ? "Token" : "Username and password", i === 0);
+      });
+      node.appendChild(el("span", { className: "gb-credential-choice" }, choice));
+      choice.forEach(function (c) { c.input.addEventListener("change", show); });
+    }
+    byForm.forEach(function (list) { list.forEach(function (i) { node.appendChild(i); }); });
+    function chosen() {
+      if (!choice) { return 0; }
+      var checked = choice.filter(function (c) { return c.input.checked; })[0];
+      return checked ? Number(checked.input.value) : 0;
+    }
+    function show() {
+      var at = chosen();
+      byForm.forEach(function (list, i) { list.forEach(function (input) { input.hidden = i !== at; }); });
+      gb.resize();
+    }
+    show();
+    return {
+      node: node, inputs: inputs,
+      clear: function () { inputs.forEach(function (i) { i.value = ""; }); },
+      read: function () {
+        var at = chosen();
+        var body = {};
+        var invalid = null;
+        forms[at].forEach(function (name, i) {
+          var input = byForm[at][i];
+          body[name] = input.value.trim();
+          if (!body[name] && !invalid) {
+            invalid = [input, forms[at].length === 1 ? "Paste the token first." : "Enter the " + input.getAttribute("aria-label").split(" for ")[0].toLowerCase() + "."];
+          }
+        });
+        return { body: body, invalid: invalid };
+      }
+    };
   }
 
   function removeToken(item, t, button) {
@@ -131,7 +179,10 @@
   }
 
   function load() {
-    gb.api("GET", "/me/tokens").then(function (data) {
+    // The hosts' names and hints come from the host registry; the page works without them.
+    var hosts = gb.hosts.load().catch(function () { return []; });
+    Promise.all([gb.api("GET", "/me/tokens"), hosts]).then(function (results) {
+      var data = results[0];
       var tokens = (data && data.tokens) || [];
       root.removeAttribute("aria-busy");
       gb.clear(root);

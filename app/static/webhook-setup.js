@@ -1,5 +1,6 @@
 /* Webhook set-up: the URL, secret and URL-with-secret of an integration with copy
- * buttons, and the steps to add the webhook on each kind of host.
+ * buttons, and the steps to add the webhook on each kind of host (from the host
+ * registry: load gitbridge.hosts first).
  *
  *   gitbridge.webhookSetup.values(webhook, options) -> node (rows with copy buttons)
  *   gitbridge.webhookSetup.steps(kind, webhook)      -> node (numbered steps)
@@ -10,102 +11,6 @@
   var el = gb.el;
 
   var URL_ = "url", SECRET = "secret", URL_WITH_SECRET = "url_with_secret";
-
-  function v(name) { return { value: name }; }
-
-  /* Steps as lists of parts: strings, {value: name} (shown as a code chip of that
-   * webhook value) or {code: text}. Only what each host's own screens ask. */
-  var GITHUB = {
-    title: "On GitHub",
-    steps: [
-      ["In the repository (or the organization, for all its repositories): ", { b: "Settings → Webhooks → Add webhook" }, "."],
-      [{ b: "Payload URL" }, ": ", v(URL_)],
-      [{ b: "Content type" }, ": ", { code: "application/json" }, " (required)"],
-      [{ b: "Secret" }, ": ", v(SECRET)],
-      [{ b: "Which events" }, ": ", { i: "Let me select individual events" }, ", then ", { b: "Pushes" }, " and ", { b: "Pull requests" }, "."],
-      ["Press ", { b: "Add webhook" }, ". GitHub sends a ping, which shows under Recent deliveries."]
-    ]
-  };
-  var GITLAB = {
-    title: "On GitLab",
-    steps: [
-      ["In the project (or the group): ", { b: "Settings → Webhooks → Add new webhook" }, "."],
-      [{ b: "URL" }, ": ", v(URL_)],
-      [{ b: "Secret token" }, ": ", v(SECRET)],
-      [{ b: "Trigger" }, ": ", { b: "Push events" }, ", ", { b: "Tag push events" }, " and ", { b: "Merge request events" }, "."],
-      ["Press ", { b: "Add webhook" }, "."]
-    ]
-  };
-  var STEPS = {
-    github: GITHUB,
-    github_enterprise: { title: "On GitHub Enterprise Server", steps: GITHUB.steps },
-    gitlab: GITLAB,
-    gitlab_self_managed: { title: "On GitLab CE/EE", steps: GITLAB.steps },
-    bitbucket_cloud: {
-      title: "On Bitbucket Cloud",
-      steps: [
-        ["In the repository: ", { b: "Repository settings → Webhooks → Add webhook" }, "."],
-        [{ b: "Title" }, ": Gitbridge; ", { b: "URL" }, ": ", v(URL_)],
-        [{ b: "Secret" }, ": ", v(SECRET)],
-        [{ b: "Triggers" }, ": ", { i: "Choose from a full list of triggers" }, ": ", { b: "Repository → Push" },
-          " (", { code: "repo:push" }, ") and every ", { b: "Pull Request" }, " event (created, updated, approved, merged, declined)."],
-        ["Press ", { b: "Save" }, "."]
-      ]
-    },
-    bitbucket_server: {
-      title: "On Bitbucket Server / Data Center",
-      steps: [
-        ["In the repository: ", { b: "Repository settings → Webhooks → Create webhook" }, "."],
-        [{ b: "URL" }, ": ", v(URL_)],
-        [{ b: "Secret" }, ": ", v(SECRET)],
-        [{ b: "Events" }, ": ", { b: "Repository → Push" }, " (", { code: "repo:refs_changed" }, ") and the ",
-          { b: "Pull request" }, " events (opened, source branch updated, modified, merged, declined, deleted)."],
-        ["Press ", { b: "Create" }, "."]
-      ]
-    },
-    azure_devops: {
-      title: "On Azure DevOps",
-      steps: [
-        ["In the project: ", { b: "Project settings → Service hooks → + (Create subscription) → Web Hooks" }, "."],
-        ["Create one subscription each for ", { b: "Code pushed" }, ", ", { b: "Pull request created" }, " and ",
-          { b: "Pull request updated" }, " (filters: Any)."],
-        [{ b: "URL" }, ": ", v(URL_)],
-        [{ b: "Basic authentication username" }, ": gitbridge (any name); ", { b: "password" }, ": ", v(SECRET)],
-        [{ b: "Resource details to send" }, ": All; ", { b: "Messages to send" }, ": None."],
-        ["Press ", { b: "Test" }, ", then ", { b: "Finish" }, "."]
-      ]
-    },
-    gerrit: {
-      title: "On Gerrit (webhooks plugin)",
-      steps: [
-        ["Install Gerrit's ", { b: "webhooks" }, " plugin if it is not there yet."],
-        ["Add a remote to the project's ", { code: "webhooks.config" }, " (on ", { code: "refs/meta/config" },
-          ", or on All-Projects for every project): ",
-          { pre: "[remote \"gitbridge\"]\n  url = <URL with secret>\n  maxTries = 3\n  sslVerify = true" }],
-        ["Use the ", { b: "URL with secret" }, ": ", v(URL_WITH_SECRET),
-          " Gerrit cannot sign its requests, so this URL carries the secret: keep it private."]
-      ]
-    },
-    aws_codecommit: {
-      title: "On AWS CodeCommit",
-      steps: [
-        ["In Amazon SNS, create a ", { b: "Standard" }, " topic in the repository's region."],
-        ["Add a subscription to it: protocol ", { b: "HTTPS" }, ", endpoint ", v(URL_WITH_SECRET),
-          " Gitbridge confirms the subscription by itself."],
-        ["In CodeCommit: the repository → ", { b: "Settings → Triggers → Create trigger" }, ": events ",
-          { b: "All repository events" }, ", branches ", { b: "All branches" }, ", service ", { b: "Amazon SNS" }, ", that topic."]
-      ]
-    },
-    git: {
-      title: "From a CI job or a server hook",
-      steps: [
-        ["After a push (a ", { code: "post-receive" }, " hook, or a CI job), POST the repository's clone URL to the webhook URL with the secret as a bearer token:"],
-        [{ pre: "curl -fsS -X POST -H 'Authorization: Bearer <secret>' \\\n  -H 'Content-Type: application/json' \\\n  -d '{\"origin\": \"<clone URL>\"}' <webhook URL>" }],
-        ["Gitbridge then fetches and indexes the repository at once instead of waiting for its next scheduled check."]
-      ]
-    }
-  };
-  STEPS.azure_devops_server = { title: "On Azure DevOps Server / TFS", steps: STEPS.azure_devops.steps };
 
   var LABELS = { url: "Webhook URL", secret: "Secret", url_with_secret: "URL with secret" };
 
@@ -152,13 +57,23 @@
     return null;
   }
 
-  /* The numbered steps for ``kind``; placeholders name the values shown beside them. */
-  function steps(kind) {
-    var s = STEPS[kind] || STEPS.git;
-    return el("div", { className: "gb-webhook-steps", "data-kind": kind },
-      el("h4", { className: "gb-steps-title", text: s.title }),
-      el("ol", {}, s.steps.map(function (parts) { return el("li", {}, parts.map(part)); })));
+  /* The host's own steps (its registry entry's hints, see gitbridge.hosts), or the
+   * generic trigger's for a host without any. */
+  function hintsOf(kind) {
+    var host = gb.hosts.get(kind);
+    var hints = host && host.hints;
+    if (hints && hints.webhook_steps && hints.webhook_steps.length) { return hints; }
+    var git = gb.hosts.get("git");
+    return (git && git.hints) || { webhook_title: "", webhook_steps: [] };
   }
 
-  gb.webhookSetup = { values: values, steps: steps, hasSteps: function (kind) { return !!STEPS[kind]; } };
+  /* The numbered steps for ``kind``; placeholders name the values shown beside them. */
+  function steps(kind) {
+    var s = hintsOf(kind);
+    return el("div", { className: "gb-webhook-steps", "data-kind": kind },
+      el("h4", { className: "gb-steps-title", text: s.webhook_title }),
+      el("ol", {}, s.webhook_steps.map(function (parts) { return el("li", {}, parts.map(part)); })));
+  }
+
+  gb.webhookSetup = { values: values, steps: steps };
 }());

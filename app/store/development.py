@@ -47,6 +47,8 @@ class VisibleRepository:
     web_url: str | None
     default_branch: str | None
     mirror: Path
+    #: The integration's host kind: which page layout its links follow.
+    kind: str | None = None
 
 
 def visible_repositories(
@@ -54,13 +56,13 @@ def visible_repositories(
 ) -> list[VisibleRepository]:
     """Repositories whose integration is enabled and associated with the project."""
     rows = db.session.execute(
-        sa.select(Repository, Integration.settings)
+        sa.select(Repository, Integration.settings, Integration.kind)
         .join(Integration, Repository.integration_id == Integration.id)
         .where(Repository.tenant_id == tenant_id, Integration.tenant_id == tenant_id)
         .where(Repository.status != "disabled")
     ).all()
     visible = []
-    for repository, settings in rows:
+    for repository, settings, kind in rows:
         settings = settings or {}
         if not settings.get("enabled", True):
             continue
@@ -78,6 +80,7 @@ def visible_repositories(
                 repository.web_url,
                 repository.default_branch,
                 Path(data_dir) / str(tenant_id) / f"{repository.id}.git",
+                kind,
             )
         )
     return visible
@@ -149,7 +152,7 @@ def commit_json(c: Any, repository: VisibleRepository) -> dict[str, Any]:
         "date": as_utc(c.authored_at).isoformat(),
         "committed_at": as_utc(c.committed_at).isoformat(),
         "message": c.message,
-        "url": link(repository.web_url, "commit", sha=c.sha),
+        "url": link(repository.web_url, "commit", sha=c.sha, host_kind=repository.kind),
         "parents": parents,
         "is_merge": len(parents) > 1,
         "files": c.files or [],
@@ -256,7 +259,8 @@ def branches_and_tags(
                         "sha": tag.sha,
                         "annotation": tag.annotation,
                         "repository": {"id": repository.id, "name": repository.name},
-                        "url": link(repository.web_url, "tag", name=tag.name),
+                        "url": link(repository.web_url, "tag", name=tag.name,
+                                    host_kind=repository.kind),
                     }
                 )
     branches = []
@@ -279,7 +283,8 @@ def branches_and_tags(
                 {
                     "name": branch.name,
                     "repository": {"id": repository.id, "name": repository.name},
-                    "url": link(repository.web_url, "branch", name=branch.name),
+                    "url": link(repository.web_url, "branch", name=branch.name,
+                                host_kind=repository.kind),
                     "ahead": branch.ahead,
                     "behind": branch.behind,
                     "last_commit": commit_json(last, repository) if last else {"sha": branch.sha},

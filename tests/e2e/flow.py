@@ -1,10 +1,9 @@
 """The whole app against one fake git host: the steps every per-host module runs.
 
-Each ``check_*`` drives the app only through its public surface (the JSON API with
-Connect context tokens, the webhook endpoint, a real RQ worker via ``drain``) and looks
-at the host only through the fake's records (what it was asked, by which token) and its
-real git repositories. Host-specific expectations live in the per-host modules.
-"""
+Each ``check_*`` drives the app only through its public surface (the JSON API with Connect
+context tokens, the webhook endpoint, a real RQ worker via ``drain``) and looks at the host
+only through the fake's records (what it was asked, by which token) and its real git
+repositories; per-host expectations live in the per-host modules."""
 
 from __future__ import annotations
 
@@ -87,7 +86,7 @@ class Flow:
         body: dict[str, Any] = {"kind": self.kind, "display_name": f"Fake {self.fake.family}",
                                 "auth": auth or self.host.admin_auth}
         if self.self_managed:
-            body["base_url"] = self.fake.url
+            body["base_url"] = self.fake.web_root
         if settings:
             body["settings"] = settings
         return body
@@ -119,17 +118,17 @@ def check_connect_index_and_sync(flow: Flow) -> dict[str, Any]:
     """Preview, create, scan + index + PR sync by a real worker, development data."""
     host, fake = flow.host, flow.fake
     preview = flow.ok("POST", "/api/v1/integrations/preview", flow.body())
-    assert preview["account"]["login"] == "alice"
+    assert preview["account"]["login"] == fake.account_login("alice")
     assert {r["name"] for r in preview["repositories"]} == flow.names("app", "lib", "docs")
     assert all(r["web_url"].startswith(fake.url) for r in preview["repositories"])
-    assert preview["warnings"] == []
+    assert preview["warnings"] == fake.preview_warnings
 
     response = flow.api("POST", "/api/v1/integrations", flow.body())
     assert response.status_code == 201, response.get_json()
     created = response.get_json()
     assert host.admin_token not in response.get_data(as_text=True)
     assert created["kind"] == flow.kind
-    assert created["base_url"] == (fake.url if flow.self_managed else None)
+    assert created["base_url"] == (fake.web_root if flow.self_managed else None)
     assert created["webhook"]["url"].endswith(f"/webhooks/{created['id']}")
 
     flow.drain()
@@ -170,7 +169,7 @@ def check_connect_index_and_sync(flow: Flow) -> dict[str, Any]:
 def assert_hooks(flow: Flow, created: dict[str, Any]) -> None:
     """Exactly one webhook per connected repository, at the integration's URL, with its
     secret, made with the integration's credentials."""
-    hooks = flow.fake.all_hooks()
+    hooks = flow.fake.all_hooks()[::flow.fake.hooks_per_webhook]
     assert sorted(repo.name for repo, _ in hooks) == sorted(flow.names("app", "lib", "docs")), (
         "webhooks on the host after the scan: "
         + repr([(repo.name, hook.url) for repo, hook in hooks]))
@@ -210,12 +209,13 @@ def check_webhooks_delivery_and_disconnect(flow: Flow) -> None:
     flow.ok("PATCH", url, {"settings": {"repositories": [host.name("app"), host.name("lib")]}})
     flow.ok("POST", f"{url}/scan", status=202)
     flow.drain()
-    assert (host.repos["docs"].hooks, len(host.repos["docs"].deleted_hooks)) == ([], 1)
-    assert len(fake.all_hooks()) == 2
+    per = fake.hooks_per_webhook  # Azure: one subscription per event
+    assert (host.repos["docs"].hooks, len(host.repos["docs"].deleted_hooks)) == ([], per)
+    assert len(fake.all_hooks()) == 2 * per
 
     assert flow.api("DELETE", url).status_code == 204
     assert fake.all_hooks() == []
-    assert sum(len(r.deleted_hooks) for r in fake.repos.values()) == 3
+    assert sum(len(r.deleted_hooks) for r in fake.repos.values()) == 3 * per
     assert flow.dev("ABC-1")["commits"] == []
 
 
@@ -322,13 +322,13 @@ def check_require_user_pat(flow: Flow) -> None:
     assert error_of(wrong)[:2] == (400, "wrong_token")
     fake.add_token("expired-user-token-1", "bob", expired=True)
     expired = flow.api("PUT", token_url, {"token": "expired-user-token-1"}, DEV)
-    # GitHub answers an expired token exactly like a wrong one
-    assert error_of(expired)[:2] == (400, "wrong_token" if fake.family == "github"
-                                     else "expired_token")
+    # GitHub and Azure DevOps answer an expired token exactly like a wrong one
+    assert error_of(expired)[:2] == (400, "wrong_token" if fake.family in (
+        "github", "azure_devops") else "expired_token")
     mine = flow.ok("GET", "/api/v1/me/tokens", sub=DEV)["tokens"]
     assert [(t["integration_id"], t["has_token"]) for t in mine] == [(created["id"], False)]
     stored = flow.ok("PUT", token_url, {"token": host.user_token}, DEV)
-    assert stored["login"] == "bob"
+    assert stored["login"] == fake.account_login("bob")
     assert host.user_token not in flow.api("GET", "/api/v1/me/tokens", sub=DEV).get_data(
         as_text=True)
 

@@ -17,6 +17,7 @@ from tests.e2e.flow import (
     check_host_trouble,
     check_require_user_pat,
     check_webhooks_delivery_and_disconnect,
+    error_of,
 )
 from tests.support.connect import ConnectActions
 from tests.support.fake_hosts.scenario import Scenario
@@ -85,3 +86,31 @@ def test_github_com_kind(connect: ConnectActions, redis_conn: redis.Redis, host:
 
 def test_host_trouble(flow: Flow) -> None:
     check_host_trouble(flow)
+
+
+def test_a_changed_selection_takes_effect_at_once(flow: Flow) -> None:
+    """PATCHing the JMESPath filter or the repository list rescans now (no Scan now, no
+    daily scan): what it drops is disconnected; a bad filter is refused at once."""
+    created = flow.create(indexing_triggers=False)
+    flow.drain()
+    url = f"/api/v1/integrations/{created['id']}"
+    flow.ok("PATCH", url, {"settings": {"jmespath_filter": "[?name != 'docs']"}})
+    flow.drain()
+    assert set(flow.repositories(created)) == flow.names("app", "lib")
+    bad = flow.api("PATCH", url, {"settings": {"jmespath_filter": "[?name =="}})
+    assert error_of(bad)[:2] == (400, "invalid_settings")
+    flow.ok("PATCH", url, {"settings": {"jmespath_filter": None,
+                                        "repositories": [flow.host.name("app")]}})
+    flow.drain()
+    assert set(flow.repositories(created)) == flow.names("app")
+    flow.ok("PATCH", url, {"settings": {"repositories": "all"}})
+    flow.drain()
+    assert set(flow.repositories(created)) == flow.names("app", "lib", "docs")
+    # a reindex lists the host again too: a repository that appeared since is connected
+    new = flow.host.fake.create_repo(flow.host.fake.repo_name("acme", "new")).name
+    flow.ok("PATCH", url, {"display_name": "renamed"})  # not a selection: no scan
+    flow.drain()
+    assert new not in flow.repositories(created)
+    assert flow.ok("POST", f"{url}/reindex", status=202)["scan_queued"] is True
+    flow.drain()
+    assert new in flow.repositories(created)

@@ -28,6 +28,10 @@ ADDRESSES = {
     "git.example.com": PUBLIC,
     "bitbucket.example.com": PUBLIC,
     "internal.example.com": "10.20.30.40",
+    "dev.azure.com": "13.107.42.20",
+    "app.vssps.visualstudio.com": "13.107.6.175",
+    "tfs.example.com": PUBLIC,
+    "review.example.com": PUBLIC,
 }
 
 

@@ -417,7 +417,7 @@ def test_bad_custom_api_paths_are_refused(value: str) -> None:
 
 def test_unknown_kind_and_auth_type() -> None:
     with pytest.raises(errors.UnsupportedHost):
-        provider_for("gerrit")
+        provider_for("git")
     with pytest.raises(errors.UnsupportedHost):
         provider_for("bitbucket_server")(
             base_url="https://bitbucket.example.com", credentials={}, auth_type="oauth"

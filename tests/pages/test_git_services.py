@@ -112,7 +112,7 @@ def test_wizard_connects_a_host_account(browser: Any, connect: ConnectActions,
         open_wizard(s)
         tiles = p.locator(".gb-tile")
         expect(tiles).to_have_count(11)
-        expect(p.locator('.gb-tile[data-kind="aws_codecommit"]')).to_be_disabled()
+        expect(p.locator('.gb-tile[data-kind="aws_codecommit"]')).to_be_enabled()
         s.screenshot("wizard-hosts")
         p.click('.gb-tile[data-kind="github_enterprise"]')
         flow = p.locator("#gb-wizard-flow")

@@ -20,16 +20,22 @@ import pytest
 
 from app.git_hosts import provider_for
 from app.git_hosts.base import Provider
+from tests.support.fake_hosts.azure_devops import FakeAzureDevOps
 from tests.support.fake_hosts.base import FakeHost, FakeRepo, Hook, Pull, Recorded, Token
 from tests.support.fake_hosts.bitbucket_cloud import FakeBitbucketCloud
 from tests.support.fake_hosts.bitbucket_server import FakeBitbucketServer
+from tests.support.fake_hosts.codecommit import FakeCodeCommit
+from tests.support.fake_hosts.gerrit import FakeGerrit
 from tests.support.fake_hosts.github import FakeGitHub
 from tests.support.fake_hosts.gitlab import FakeGitLab
 
 __all__ = [
     "FAKES",
+    "FakeAzureDevOps",
     "FakeBitbucketCloud",
     "FakeBitbucketServer",
+    "FakeCodeCommit",
+    "FakeGerrit",
     "FakeGitHub",
     "FakeGitLab",
     "FakeHost",
@@ -48,14 +54,24 @@ FAKES: dict[str, type[FakeHost]] = {
     "bitbucket_cloud": FakeBitbucketCloud,
     "bitbucket_server": FakeBitbucketServer,
 }
+#: Azure DevOps (``FakeAzureDevOps``), Gerrit (``FakeGerrit``) and CodeCommit + SNS
+#: (``FakeCodeCommit``) are not in ``FAKES``: their credentials, git addresses and hooks
+#: differ from the token-and-REST hosts the shared provider tests (``test_fakes``) drive;
+#: each has its own end-to-end module.
 
 
 def _cloud_class(fake: FakeHost, kind: str) -> type[Provider]:
     """The provider class for a cloud ``kind`` with its fixed roots moved to ``fake``."""
     base = provider_for(kind)
-    return type(f"Fake{base.__name__}", (base,), {
-        "cloud_web_root": fake.web_root, "cloud_api_root": fake.api_root,
-    })
+    return type(f"Fake{base.__name__}", (base,), _cloud_roots(base, fake))
+
+
+def _cloud_roots(cls: type[Provider], fake: FakeHost) -> dict[str, str]:
+    """Every fixed ``cloud_*_root`` of the provider, on the fake (Azure's profile root
+    too)."""
+    roots = {name: fake.url for name in dir(cls)
+             if name.startswith("cloud_") and name.endswith("_root")}
+    return {**roots, "cloud_web_root": fake.web_root, "cloud_api_root": fake.api_root}
 
 
 def provider_for_fake(fake: FakeHost, *, token: str | None = None, kind: str | None = None,
@@ -86,5 +102,5 @@ def patch_cloud_roots(monkeypatch: pytest.MonkeyPatch, fake: FakeHost) -> None:
     bitbucket.org) at the fake, for tests that go through the whole app."""
     assert fake.kinds[0] is not None, f"{fake.family} has no cloud service"
     cls = provider_for(fake.kinds[0])
-    monkeypatch.setattr(cls, "cloud_web_root", fake.web_root)
-    monkeypatch.setattr(cls, "cloud_api_root", fake.api_root)
+    for name, root in _cloud_roots(cls, fake).items():
+        monkeypatch.setattr(cls, name, root)

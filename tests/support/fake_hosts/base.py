@@ -345,6 +345,10 @@ class FakeHost:
     default_owner: ClassVar[str] = "acme"
     #: the last path segment of the pull request listing ("/pulls", "/merge_requests", ...)
     pulls_path: ClassVar[str] = "/pulls"
+    #: hooks the app's one webhook on a repository is made of (Azure: one per event)
+    hooks_per_webhook: ClassVar[int] = 1
+    #: what a preview of the standard scenario warns about
+    preview_warnings: ClassVar[list[str]] = []
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -437,6 +441,10 @@ class FakeHost:
 
     #: scopes a default token gets (None: the host reports none)
     full_scopes: ClassVar[tuple[str, ...] | None] = None
+
+    def account_login(self, login: str) -> str:
+        """What the app reports as the account of ``login``'s credentials."""
+        return login
 
     def repo_name(self, owner: str, slug: str) -> str:
         """How the host names a repository in API paths."""
@@ -632,6 +640,11 @@ class FakeHost:
         """The token that ``username``/``password`` over git stands for, or None."""
         raise NotImplementedError
 
+    def git_match(self, raw_path: str) -> re.Match[str] | None:
+        """A smart-HTTP git request (``<repo>`` and ``<rest>`` groups), or ``None``."""
+        match = _GIT_PATH.match(raw_path)
+        return match if match and not raw_path.startswith(self.api_prefix + "/") else None
+
     def git_repo(self, repo_path: str) -> FakeRepo | None:
         """The repository ``<path>.git`` names on the git side."""
         return self.repos.get(repo_path[:-4])
@@ -644,8 +657,8 @@ class FakeHost:
         raw_path = urlsplit(raw).path
         if raw_path in self.oauth_paths:
             return self._oauth(request, raw_path)(environ, start_response)
-        match = _GIT_PATH.match(raw_path)
-        if match and not raw_path.startswith(self.api_prefix + "/"):
+        match = self.git_match(raw_path)
+        if match:
             response = self._git(request, unquote(match["repo"]), match["rest"])
         else:
             response = self._api(request, raw_path)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tests.support.fake_hosts.base import FakeHost, FakeRepo
 from tests.support.gitrepo import WorkRepo
@@ -35,6 +36,13 @@ TOKENS: dict[str, tuple[str, str, str]] = {
                         "ATCTT3xFfGN0carolReadOnly0003"),
     "bitbucket_server": ("BBDC-AdminToken000000000001", "BBDC-BobToken00000000000002",
                          "BBDC-CarolToken0000000000003"),
+    "azure_devops": ("adminpat52vbzv3dxjmqaxwhdkoh5vcnqmeyxgtzqr6ldnzn",
+                     "bobpat5vbzv3dxjmqaxwhdkoh5vcnqmeyxgtzqr6ldnznk",
+                     "carolpat5vbzv3dxjmqaxwhdkoh5vcnqmeyxgtzqr6ldnz"),
+    "gerrit": ("AdminHttpPassword0000000001", "BobHttpPassword000000000002",
+               "CarolHttpPassword00000000003"),
+    # access key ids; the fake derives each key's secret (FakeCodeCommit.secret_of)
+    "aws_codecommit": ("AKIAIOSFODNN7ALICE001", "AKIAIOSFODNN7BOB00002", "AKIAIOSFODNN7CAROL003"),
 }
 
 #: the Jira issues the scenario's commits, branches and pull requests mention
@@ -72,11 +80,19 @@ class Scenario:
         work.git("push", "--quiet", str(repo.bare), f"{branch}:refs/heads/{branch}")
         return before, after
 
+    def aws_auth(self, key: str, secret: str | None = None) -> dict[str, str]:
+        """An AWS key pair of the fake CodeCommit, as ``auth``."""
+        fake: Any = self.fake
+        return {"type": "aws", "access_key_id": key, "region": fake.region,
+                "secret_access_key": secret or fake.secret_of(key)}
+
     @property
     def admin_auth(self) -> dict[str, str]:
         """The ``auth`` body for creating the integration with the admin credential."""
-        if self.fake.family == "bitbucket_cloud":
+        if self.fake.family in ("bitbucket_cloud", "gerrit"):
             return {"type": "basic", "username": "alice", "password": self.admin_token}
+        if self.fake.family == "aws_codecommit":
+            return self.aws_auth(self.admin_token)
         return {"type": "pat", "token": self.admin_token}
 
 
@@ -94,6 +110,9 @@ def seed(fake: FakeHost, work_root: Path) -> Scenario:
         "gitlab": ("read_api", "read_repository"),
         "bitbucket_cloud": ("account", "repository", "pullrequest"),
         "bitbucket_server": None,
+        "azure_devops": None,
+        "gerrit": None,
+        "aws_codecommit": None,
     }[family]
     fake.add_token(readonly, "carol", scopes=readonly_scopes, write=False, admin=False)
     scenario = Scenario(fake, admin, user, readonly)
