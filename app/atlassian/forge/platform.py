@@ -1,0 +1,95 @@
+"""The Forge Remote platform: Forge Invocation Tokens in, Bearer tokens out.
+
+The tenant of a request is the FIT's installation (``app.installationId``), the user its
+``principal``. The request's ``x-forge-oauth-system`` token refreshes the installation's
+stored one (for background work); ``x-forge-oauth-user`` is kept for this request only
+and used where Jira should answer as that user (``app.atlassian.check_permissions``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g, request
+
+from app.atlassian import waits
+from app.atlassian.forge import fit, installations
+from app.atlassian.forge.jwks import JwksCache
+from app.errors import Problem
+from app.extensions import db
+from app.jira.client import JiraClient
+from app.queue import QueueUnavailable
+
+SYSTEM_TOKEN_HEADER = "x-forge-oauth-system"
+USER_TOKEN_HEADER = "x-forge-oauth-user"
+
+
+class ForgePlatform:
+    name = "forge"
+    scheme = "Bearer"
+
+    def __init__(self, app: Flask) -> None:
+        self.keys = JwksCache(app.config["FORGE_JWKS_URL"], app.config["FORGE_JWKS_REFRESH_FLOOR"])
+
+    # -- incoming ----------------------------------------------------------------------
+
+    def verify(self) -> fit.Invocation:
+        """The current request's verified FIT, or a 401 Problem (nothing is written)."""
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme != self.scheme or not token.strip():
+            raise Problem(401, "token_missing", "this request needs a Forge invocation token")
+        config = current_app.config
+        try:
+            return fit.verify(
+                token.strip(),
+                self.keys,
+                app_id=config["FORGE_APP_ID"],
+                api_hosts=config["FORGE_API_HOSTS"],
+                leeway=config["JWT_LEEWAY"],
+                allow_http=config["ENV_NAME"] == "development",
+            )
+        except fit.FitError as exc:
+            current_app.logger.info("forge.fit.refused code=%s path=%s", exc.code, request.path)
+            raise Problem(401, exc.code, exc.message) from exc
+
+    def authenticate(self) -> None:
+        invocation = self.verify()
+        tenant = installations.find(invocation.installation_id)
+        if tenant is None:
+            raise Problem(401, "unknown_installation",
+                          "Gitbridge has no record of this Forge installation; reinstall the app.")
+        self.take_tokens(tenant, invocation)
+        g.tenant = tenant
+        g.account_id = invocation.principal
+        user_token = request.headers.get(USER_TOKEN_HEADER)
+        if user_token and invocation.principal:
+            g.forge_user_token = (tenant.id, invocation.principal, user_token)
+
+    def take_tokens(self, tenant: Any, invocation: fit.Invocation) -> None:
+        """Follow the FIT's facts and keep a newer system token; resume parked work."""
+        changed = installations.observe(tenant, invocation)
+        stored = installations.remember_system_token(
+            tenant, request.headers.get(SYSTEM_TOKEN_HEADER))
+        if changed or stored:
+            db.session.commit()
+        if stored and waits.waiting(tenant.id):
+            try:
+                waits.resume(tenant.id)
+            except QueueUnavailable:  # the scheduled trigger tries again
+                current_app.logger.warning("forge.resume.queue_unavailable tenant=%s", tenant.id)
+
+    # -- outgoing ----------------------------------------------------------------------
+
+    def jira(self, tenant: Any) -> JiraClient:
+        tenant_id = tenant.id
+        return JiraClient(tenant.api_base_url or "",
+                          bearer=lambda: installations.system_token(tenant_id))
+
+    def user_jira(self, tenant: Any, account_id: str) -> JiraClient | None:
+        held = g.get("forge_user_token")
+        if not held or held[:2] != (tenant.id, account_id):
+            return None
+        token = held[2]
+        if not installations.usable_until(installations.token_expiry(token)):
+            return None
+        return JiraClient(tenant.api_base_url or "", bearer=lambda: token)
