@@ -4,6 +4,7 @@ API base, a real git server, Redis and a real worker."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,9 +55,10 @@ class ForgeClient:
 
     def event(self, kind: str = "installed", system_lifetime: float = 900) -> requests.Response:
         token = self.forge.issue(self.inst, lifetime=system_lifetime)
-        return requests.post(f"{self.live.url}/forge/events", json=self.forge.event(self.inst, kind),
-                             headers=self.forge.headers(self.forge.background_fit(self.inst), token),
-                             timeout=10)
+        fit = self.forge.background_fit(self.inst)
+        return requests.post(f"{self.live.url}/forge/events",
+                             json=self.forge.event(self.inst, kind),
+                             headers=self.forge.headers(fit, token), timeout=10)
 
     def scheduled(self) -> requests.Response:
         fit = self.forge.background_fit(self.inst, module=SCHEDULE)
@@ -154,8 +156,6 @@ def test_token_expiry_during_background_work(
     site = ForgeClient(forge, live, forge.installation("site-t"))
     margin = app.config["FORGE_TOKEN_MARGIN"]
     assert site.event(system_lifetime=margin + 1.5).status_code == 200
-    import time
-
     time.sleep(2)
     drain(redis_conn)
     (tenant,) = fresh(Tenant)
