@@ -17,20 +17,20 @@ from app.atlassian import waits
 from app.extensions import db
 from app.models import Integration, JiraWait, Repository, Tenant
 from tests.atlassian.forge.conftest import app, forge  # noqa: F401  (Forge-enabled app)
+from tests.support.browser import LiveServer
 from tests.support.connect import ConnectActions
 from tests.support.fake_atlassian import FakeAtlassian
 from tests.support.forge import SCHEDULE, FakeForge, Installation
 from tests.support.git_http import GitHttpServer
 from tests.support.gitrepo import WorkRepo, init_bare
 from tests.support.indexing import drain
-from tests.support.live import LiveApp
 
 ADMIN, DEV, BROWSER = "admin-1", "dev-1", "browse-1"
 
 
 @pytest.fixture
-def live(app: Flask) -> Iterator[LiveApp]:  # noqa: F811
-    with LiveApp(app) as server:
+def live(app: Flask) -> Iterator[LiveServer]:  # noqa: F811
+    with LiveServer(app) as server:
         yield server
 
 
@@ -50,7 +50,7 @@ def served(tmp_path: Path) -> Iterator[str]:
 class ForgeClient:
     """Forge's side of the conversation with the live app."""
 
-    def __init__(self, forge: FakeForge, live: LiveApp, inst: Installation) -> None:  # noqa: F811
+    def __init__(self, forge: FakeForge, live: LiveServer, inst: Installation) -> None:  # noqa: F811
         self.forge, self.live, self.inst = forge, live, inst
 
     def event(self, kind: str = "installed", system_lifetime: float = 900) -> requests.Response:
@@ -93,7 +93,7 @@ def seed_site(fake: FakeAtlassian, site_name: str) -> None:
         site.grants.setdefault((BROWSER, "BROWSE_PROJECTS"), set()).add(ident)
 
 
-def installed(forge: FakeForge, live: LiveApp, site_name: str) -> ForgeClient:  # noqa: F811
+def installed(forge: FakeForge, live: LiveServer, site_name: str) -> ForgeClient:  # noqa: F811
     seed_site(forge.fake, site_name)
     client = ForgeClient(forge, live, forge.installation(site_name))
     response = client.event()
@@ -109,7 +109,7 @@ def fresh(model: Any, **where: Any) -> list[Any]:
 
 
 def test_install_integrate_index_develop_uninstall(
-    forge: FakeForge, live: LiveApp, served: str, redis_conn: Any  # noqa: F811
+    forge: FakeForge, live: LiveServer, served: str, redis_conn: Any  # noqa: F811
 ) -> None:
     site = installed(forge, live, "site-f")
     assert site.event().status_code == 200  # Forge retries: a second install is a no-op
@@ -148,7 +148,7 @@ def test_install_integrate_index_develop_uninstall(
 
 
 def test_token_expiry_during_background_work(
-    app: Flask, forge: FakeForge, live: LiveApp, redis_conn: Any  # noqa: F811
+    app: Flask, forge: FakeForge, live: LiveServer, redis_conn: Any  # noqa: F811
 ) -> None:
     """The system token runs out before the worker gets to the job: the job waits
     (durably, nothing lost) and completes once the scheduled trigger brings a new one."""
@@ -174,7 +174,7 @@ def test_token_expiry_during_background_work(
 
 
 def test_connect_tenant_and_two_forge_installations_are_isolated(
-    forge: FakeForge, live: LiveApp, served: str, connect: ConnectActions,  # noqa: F811
+    forge: FakeForge, live: LiveServer, served: str, connect: ConnectActions,  # noqa: F811
     redis_conn: Any,
 ) -> None:
     one, two = installed(forge, live, "site-1"), installed(forge, live, "site-2")
