@@ -38,12 +38,8 @@
 
   /* The platform's transport; pages never talk to AP or @forge/bridge themselves. */
   function transport() {
-    var t = window.gitbridgeTransport;
-    if (!t) {
-      throw new ApiError(0, "no_platform",
-        "This page must be opened from Jira (the Atlassian script did not load).");
-    }
-    return t;
+    if (window.gitbridgeTransport) { return window.gitbridgeTransport; }
+    throw new ApiError(0, "no_platform", "This page must be opened from Jira (the Atlassian script did not load).");
   }
 
   function url(path) {
@@ -68,8 +64,7 @@
   }
 
   function context() {
-    return Promise.resolve().then(function () { return transport().context(); })
-      .catch(function () { return {}; })
+    return Promise.resolve().then(function () { return transport().context(); }).catch(function () { return {}; })
       .then(function (c) { return { issueKey: (c && c.issueKey) || "", projectKey: (c && c.projectKey) || "" }; });
   }
 
@@ -189,9 +184,7 @@
 
   function plural(n, one, many) { return n + " " + (n === 1 ? one : (many || one + "s")); }
 
-  function resize() {
-    try { transport().resize(); } catch (e) { /* not in a frame that can resize */ }
-  }
+  function resize() { try { transport().resize(); } catch (e) { /* a frame that cannot resize */ } }
 
   /* A modal confirmation inside the iframe. Resolves true when confirmed. */
   function confirmDialog(options) {
@@ -368,8 +361,7 @@
     if (!key) { return Promise.resolve(""); }
     var asked = Promise.resolve().then(function () {
       return transport().requestJira("/rest/api/3/issue/" + encodeURIComponent(key) + "?fields=summary");
-    }).then(function (data) { return (data && data.fields && data.fields.summary) || ""; },
-      function () { return ""; });
+    }).then(function (data) { return (data && data.fields && data.fields.summary) || ""; }, function () { return ""; });
     var timeout = new Promise(function (resolve) { setTimeout(function () { resolve(""); }, 5000); });
     return Promise.race([asked, timeout]);
   }

@@ -169,3 +169,23 @@ def test_no_forge_surface_without_an_app_id(migrated: dict[str, str]) -> None:
     assert "forge" not in app.extensions["atlassian_platforms"]
     assert app.test_client().post("/forge/events", json={}).status_code == 404
     assert APP_ID  # the fixture's app id is a well-formed one (config accepts it)
+
+
+def test_forge_configuration_is_checked(tmp_path: Any) -> None:
+    import pytest
+
+    from app.config import ConfigError, load_config
+
+    assert load_config({}, str(tmp_path))["FORGE_APP_ID"] is None
+    config = load_config({"GITBRIDGE_FORGE_APP_ID": APP_ID}, str(tmp_path))
+    assert config["FORGE_API_HOSTS"] == ["api.atlassian.com"]
+    assert config["FORGE_JWKS_URL"] == (
+        "https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json")
+    with pytest.raises(ConfigError, match="GITBRIDGE_FORGE_APP_ID"):
+        load_config({"GITBRIDGE_FORGE_APP_ID": "406d303d"}, str(tmp_path))
+    production = {"GITBRIDGE_ENV": "production", "GITBRIDGE_BASE_URL": "https://gb.example.com",
+                  "GITBRIDGE_SECRET_KEY": "k", "GITBRIDGE_FORGE_APP_ID": APP_ID,
+                  "GITBRIDGE_ENCRYPTION_KEYS": "n7uAw0b3FjLt0mS4Vb0Y5tW3xhG2Zt6wS8YQn0q4Vxg=",
+                  "GITBRIDGE_FORGE_JWKS_URL": "http://keys.example.com/jwks.json"}
+    with pytest.raises(ConfigError, match="GITBRIDGE_FORGE_JWKS_URL"):
+        load_config(production, str(tmp_path))
