@@ -11,6 +11,7 @@ Everything outside this package asks only these things of Atlassian:
   requires. When it cannot (a Forge installation without a valid token) its calls raise
   :class:`TokenUnavailable`, which background jobs park on (``app.atlassian.waits``).
 * :func:`check_permissions`: what Jira says a user may do.
+* :func:`page_url`: where one of the app's pages lives on the tenant's site.
 
 Two platforms implement :class:`AtlassianPlatform`: Connect (``app.atlassian.connect``:
 Connect JWTs in, JWT-signed REST out) and Forge Remote (``app.atlassian.forge``: Forge
@@ -39,6 +40,7 @@ __all__ = [
     "api_auth_required",
     "check_permissions",
     "jira_for",
+    "page_url",
 ]
 
 
@@ -57,6 +59,9 @@ class AtlassianPlatform(Protocol):
 
     def user_jira(self, tenant: Any, account_id: str) -> JiraClient | None:
         """A client acting as ``account_id`` itself, if the current request brought one."""
+
+    def page_url(self, tenant: Any, module_key: str) -> str:
+        """The URL of the app's page ``module_key`` on the tenant's site."""
 
 
 def init_app(app: Flask) -> None:
@@ -114,3 +119,9 @@ def check_permissions(tenant: Any, account_id: str, body: dict[str, Any]) -> dic
     if user_client is not None:
         return user_client.check_permissions(body)
     return jira_for(tenant).check_permissions({"accountId": account_id, **body})
+
+
+def page_url(tenant: Any, module_key: str) -> str:
+    """Where the app's page ``module_key`` (a descriptor/manifest module key) lives on the
+    tenant's site, for links the API hands to pages."""
+    return _platform_of(tenant).page_url(tenant, module_key)

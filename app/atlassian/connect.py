@@ -22,3 +22,7 @@ class ConnectPlatform:
 
     def user_jira(self, tenant: Any, account_id: str) -> JiraClient | None:
         return None  # Connect apps may ask about any user server-side
+
+    def page_url(self, tenant: Any, module_key: str) -> str:
+        site = tenant.display_url or tenant.base_url
+        return f"{site}/plugins/servlet/ac/{current_app.config['APP_KEY']}/{module_key}"

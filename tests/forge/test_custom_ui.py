@@ -23,16 +23,34 @@ from tests.support.forge import FakeForge
 from tests.support.indexing import drain
 
 ORIGIN = "https://custom-ui.forge.test"
-BRIDGE = "window.__bridge = { callBridge: function (name, payload) { " \
-         "return window.__forgeHost(name, payload === undefined ? null : payload); } };"
+#: The host's side of @forge/bridge. ``createHistory`` answers with a history object at the
+#: host's current route (Forge proxies its methods across frames; here it is in the page).
+BRIDGE = """
+window.__bridge = { callBridge: function (name, payload) {
+  if (name === "createHistory") {
+    return window.__forgeHost("route", null).then(function (pathname) {
+      var history = { location: { pathname: pathname }, listeners: [],
+                      listen: function (f) { history.listeners.push(f); return function () {}; } };
+      window.__forgeHistory = history;
+      return history;
+    });
+  }
+  return window.__forgeHost(name, payload === undefined ? null : payload);
+} };
+"""
 
 
-def host_side(site: ForgeClient, account: str, extension: dict[str, Any]) -> Any:
-    """Forge's side of ``callBridge``: the invocation context and invokeRemote."""
+def host_side(site: ForgeClient, account: str, extension: dict[str, Any],
+              route: str = "/") -> Any:
+    """Forge's side of ``callBridge``: the invocation context, the page's route (its
+    sidebar subpage) and invokeRemote."""
     calls: list[str] = []
+    state = {"route": route}
 
     def handle(name: str, payload: Any) -> Any:
         calls.append(name)
+        if name == "route":
+            return state["route"]
         if name == "getContext":
             return {"accountId": account, "cloudId": site.inst.cloud_id, "extension": extension,
                     "moduleKey": "issue-development", "siteUrl": "https://site-u.atlassian.net",
@@ -49,6 +67,7 @@ def host_side(site: ForgeClient, account: str, extension: dict[str, Any]) -> Any
         return None
 
     handle.calls = calls  # type: ignore[attr-defined]
+    handle.state = state  # type: ignore[attr-defined]
     return handle
 
 
@@ -104,10 +123,27 @@ def test_issue_panel_under_forge(browser: Any, site: ForgeClient) -> None:  # no
 
 def test_admin_page_under_forge(browser: Any, site: ForgeClient) -> None:  # noqa: F811
     handler = host_side(site, ADMIN, {"type": "jira:adminPage"})
-    page, errors = open_built(browser, "manage-repositories/index.html", handler)
+    page, errors = open_built(browser, "admin-pages/index.html", handler)
     page.wait_for_selector("text=app.git")
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(Path(SCREENSHOT_DIR) / "forge-manage-repositories.png"),
                     full_page=True)
+    assert errors == []
+    page.context.close()
+
+
+def test_subpages_follow_the_route(browser: Any, site: ForgeClient) -> None:  # noqa: F811
+    """The admin page's "settings" route shows General settings; the sidebar switching
+    back to "repositories" shows Manage repositories (same resource, two files)."""
+    handler = host_side(site, ADMIN, {"type": "jira:adminPage"}, route="/settings")
+    page, errors = open_built(browser, "admin-pages/index.html", handler)
+    page.wait_for_url("**/admin-pages/general-settings.html")
+    page.wait_for_selector("h1:has-text('Gitbridge settings')")
+    page.wait_for_function("document.getElementById('gb-branch-template').value.length > 0")
+    handler.state["route"] = "/repositories"  # the admin clicks the other subpage
+    page.evaluate("window.__forgeHistory.listeners.forEach(function (f) {"
+                  " f({ pathname: '/repositories' }); })")
+    page.wait_for_url("**/admin-pages/index.html")
+    page.wait_for_selector("h1:has-text('Manage repositories')")
     assert errors == []
     page.context.close()

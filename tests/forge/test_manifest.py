@@ -89,8 +89,16 @@ def test_pages_are_the_connect_modules() -> None:
     connect = {m["key"] for group in connect_descriptor()["modules"].values()
                for m in (group if isinstance(group, list) else [group])}
     assert keys <= connect
-    assert {"manage-repositories", "general-settings", "issue-development", "issue-commits",
+    assert {"manage-repositories", "issue-development", "issue-commits",
             "repository-browser"} <= keys
+    # General settings and User settings are subpages (one admin, one global page per app)
+    routes = {(kind, page["route"]) for kind in ("jira:adminPage", "jira:globalPage")
+              for page in modules[kind][0]["pages"]}
+    assert routes == {("jira:adminPage", "repositories"), ("jira:adminPage", "settings"),
+                      ("jira:globalPage", "repositories"), ("jira:globalPage", "settings")}
+    for kind, resource in (("jira:adminPage", "admin-pages"), ("jira:globalPage", "global-pages")):
+        assert modules[kind][0]["resource"] == resource
+        assert {route for k, route in routes if k == kind} <= set(ui_build.ROUTES[resource])
     assert modules["devops:developmentInfoProvider"][0]["key"] == "gitbridge-devtool"
     endpoints = {e["key"] for e in manifest()["modules"]["endpoint"]}
     for kind, ms in modules.items():

@@ -8,6 +8,7 @@ and used where Jira should answer as that user (``app.atlassian.check_permission
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask, current_app, g, request
@@ -22,6 +23,16 @@ from app.queue import QueueUnavailable
 
 SYSTEM_TOKEN_HEADER = "x-forge-oauth-system"
 USER_TOKEN_HEADER = "x-forge-oauth-user"
+#: Page module key -> its path on the site, after the app and environment ids
+#: (.../manifest-reference/modules/jira-global-page/, jira-admin-page/: the URL formats;
+#: the subpages are the ``pages`` routes in forge/manifest.yml).
+PAGE_PATHS = {
+    "manage-repositories": "/jira/settings/apps/{app}/{env}/repositories",
+    "general-settings": "/jira/settings/apps/{app}/{env}/settings",
+    "repository-browser": "/jira/apps/{app}/{env}/repositories",
+    "user-settings": "/jira/apps/{app}/{env}/settings",
+}
+ENVIRONMENT_ARI = re.compile(r"^ari:cloud:ecosystem::environment/([0-9a-f-]{36})/([0-9a-f-]{36})$")
 
 
 class ForgePlatform:
@@ -61,6 +72,7 @@ class ForgePlatform:
         self.take_tokens(tenant, invocation)
         g.tenant = tenant
         g.account_id = invocation.principal
+        g.forge_invocation = invocation
         user_token = request.headers.get(USER_TOKEN_HEADER)
         if user_token and invocation.principal:
             g.forge_user_token = (tenant.id, invocation.principal, user_token)
@@ -93,3 +105,15 @@ class ForgePlatform:
         if not installations.usable_until(installations.token_expiry(token)):
             return None
         return JiraClient(tenant.api_base_url or "", bearer=lambda: token)
+
+    def page_url(self, tenant: Any, module_key: str) -> str:
+        """The page's URL on the site, from the request's app and environment ids (the
+        site's root when they are not known here)."""
+        invocation = g.get("forge_invocation")
+        app = invocation.claims.get("app", {}) if invocation else {}
+        environment = app.get("environment") if isinstance(app, dict) else None
+        match = ENVIRONMENT_ARI.match(str((environment or {}).get("id", "")))
+        path = PAGE_PATHS.get(module_key)
+        if not match or not path:
+            return tenant.base_url or ""
+        return tenant.base_url + path.format(app=match.group(1), env=match.group(2))

@@ -9,7 +9,8 @@ resource under ``forge/build/``. The page scripts are the same files either way.
 
 A page is one entry in :data:`RESOURCES`: ``{resource key: {file: template}}``. A
 resource with several files serves the subpages of one module (Jira allows a single
-``jira:globalPage`` per app); :data:`ROUTES` maps its subpage routes to its files.
+``jira:adminPage`` and a single ``jira:globalPage`` per app); :data:`ROUTES` maps its
+subpage routes to its files.
 
 The output must pass Forge's Custom UI content security policy: no inline scripts and no
 inline event handlers (``forge lint`` does not see them, the browser refuses them).
@@ -30,14 +31,16 @@ BUILD = ROOT / "forge" / "build"
 BUNDLE = BUILD / "forge-transport.js"
 
 RESOURCES: dict[str, dict[str, str]] = {
-    "manage-repositories": {"index.html": "manage_repositories.html"},
-    "general-settings": {"index.html": "general_settings.html"},
+    "admin-pages": {"index.html": "manage_repositories.html",
+                    "general-settings.html": "general_settings.html"},
     "issue-development": {"index.html": "issue_development.html"},
     "issue-commits": {"index.html": "issue_commits.html"},
     "global-pages": {"index.html": "repository_browser.html",
                      "user-settings.html": "user_settings.html"},
 }
 ROUTES: dict[str, dict[str, str]] = {
+    "admin-pages": {"": "index.html", "repositories": "index.html",
+                    "settings": "general-settings.html"},
     "global-pages": {"": "index.html", "repositories": "index.html",
                      "settings": "user-settings.html"},
 }
