@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from app.http import ApiError
 
 
@@ -14,6 +16,8 @@ class TokenUnavailable(JiraUnavailable):
     """A Forge installation has no unexpired app system token: Forge hands out a new one
     with its next invocation (at the latest the hourly scheduled trigger)."""
 
-    def __init__(self, tenant_id: int) -> None:
+    def __init__(self, tenant_id: int, discard: Callable[[], None] | None = None) -> None:
         super().__init__("no valid Forge app system token for this installation yet")
         self.tenant_id = tenant_id
+        #: For a token Jira refused: forgets it, so the next one Forge sends replaces it.
+        self.discard = discard

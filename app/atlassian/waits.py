@@ -44,6 +44,8 @@ def jira_job(name: str, repository_arg: int | None = None) -> Callable[[Any], An
                 return function(*args)
             except TokenUnavailable as exc:
                 db.session.rollback()
+                if exc.discard is not None:
+                    exc.discard()
                 repository = args[repository_arg] if repository_arg is not None else None
                 park(exc.tenant_id, name, list(args), repository)
                 return "waiting for Jira"

@@ -25,7 +25,7 @@ import jwt.warnings
 import requests
 
 from app.connect.qsh import qsh
-from app.http import HttpClient
+from app.http import ApiError, HttpClient
 
 TOKEN_LIFETIME = 180
 
@@ -39,14 +39,19 @@ class JiraClient(HttpClient):
         session: requests.Session | None = None,
         *,
         bearer: Callable[[], str] | None = None,
+        on_unauthorized: Callable[[str], None] | None = None,
     ) -> None:
-        """Connect: ``shared_secret`` and ``app_key``; Forge: ``bearer`` (exactly one)."""
+        """Connect: ``shared_secret`` and ``app_key``; Forge: ``bearer`` (exactly one).
+
+        ``on_unauthorized(token)`` hears of a bearer token Jira refused (401), and may
+        raise instead of the ``ApiUnauthorized`` that would follow."""
         if (shared_secret is None) == (bearer is None):
             raise ValueError("a Jira client needs either a shared secret or a bearer token")
         super().__init__(base_url, session)
         self._secret = shared_secret or ""
         self._app_key = app_key
         self._bearer = bearer
+        self._on_unauthorized = on_unauthorized
         self._context_path = urlsplit(base_url).path.rstrip("/")
 
     def sign(self, method: str, url: str, now: float | None = None) -> str:
@@ -72,6 +77,12 @@ class JiraClient(HttpClient):
             )
         prepared.headers.setdefault("Accept", "application/json")
         return prepared
+
+    def error_for(self, response: requests.Response) -> ApiError:
+        if response.status_code == 401 and self._on_unauthorized is not None:
+            sent = response.request.headers.get("Authorization", "")
+            self._on_unauthorized(sent.removeprefix("Bearer "))
+        return super().error_for(response)
 
     def projects(self) -> Iterator[dict[str, Any]]:
         """Every project on the site visible to the app, following pagination."""

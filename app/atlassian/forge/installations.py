@@ -107,3 +107,16 @@ def system_token(tenant_id: int) -> str:
     if not row.system_token or not usable_until(expires):
         raise TokenUnavailable(tenant_id)
     return str(row.system_token)
+
+
+def refused(tenant_id: int, token: str) -> None:
+    """Jira refused ``token`` (revoked, or never Forge's): raise ``TokenUnavailable`` that
+    forgets it if it is still the stored one, so background work waits for a good one."""
+
+    def discard() -> None:
+        tenant = db.session.get(Tenant, tenant_id)
+        if tenant is not None and tenant.system_token == token:
+            tenant.system_token, tenant.system_token_expires_at = None, None
+            current_app.logger.warning("forge.system_token.refused tenant=%s", tenant_id)
+
+    raise TokenUnavailable(tenant_id, discard)

@@ -95,7 +95,8 @@ class ForgePlatform:
     def jira(self, tenant: Any) -> JiraClient:
         tenant_id = tenant.id
         return JiraClient(tenant.api_base_url or "",
-                          bearer=lambda: installations.system_token(tenant_id))
+                          bearer=lambda: installations.system_token(tenant_id),
+                          on_unauthorized=lambda token: installations.refused(tenant_id, token))
 
     def user_jira(self, tenant: Any, account_id: str) -> JiraClient | None:
         held = g.get("forge_user_token")

@@ -154,3 +154,23 @@ def test_repository_work_waits_visibly_and_resumes(
     done = db.session.get(Repository, repository.id)
     assert done is not None and done.default_branch == "Fix login" and done.warnings == []
     assert db.session.execute(db.select(JiraWait)).first() is None
+
+
+def test_a_token_jira_refuses_is_forgotten_and_the_work_waits(
+    client: FlaskClient, forge: FakeForge, redis_conn: Any
+) -> None:
+    """A stored system token Jira no longer accepts (revoked) is dropped: the work waits
+    for Forge's next token instead of failing with it again and again."""
+    inst = forge.installation("site-r")
+    token = forge.issue(inst)
+    assert post_event(client, forge, inst, "installed", token).status_code == 200
+    del forge.fake.tokens[token]  # revoked on Atlassian's side
+    drain(redis_conn)
+    tenant = tenant_of(inst)
+    assert (tenant.system_token, tenant.base_url) == (None, "")
+    assert [w.job for w in db.session.execute(db.select(JiraWait)).scalars()] == [
+        "forge.learn_site"]
+    fit = forge.background_fit(inst, module=SCHEDULE)
+    client.post("/forge/scheduled", json={}, headers=forge.headers(fit, forge.issue(inst)))
+    drain(redis_conn)
+    assert tenant_of(inst).base_url == "https://site-r.atlassian.net"
