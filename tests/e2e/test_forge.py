@@ -132,6 +132,12 @@ def test_install_integrate_index_develop_uninstall(
     # the developer's own check went with the developer's own token
     assert calls[-1]["verified"].account_id == DEV
 
+    # links to the app's own pages point at the Forge page URLs on the site
+    options = site.ok("GET", "/issues/ABC-1/create-options", DEV)
+    assert options["user_settings_url"] == (
+        "https://site-f.atlassian.net/jira/apps/406d303d-0393-4ec4-ad7c-1435be94583a/"
+        "e62535ae-72f9-49da-a8d3-c0b82cab4ca1/settings")
+
     refused = site.api("GET", "/issues/ABC-2/development", BROWSER)
     assert refused.status_code == 403, refused.text
     # without a user token the app asks as itself, naming the user: same answer

@@ -61,7 +61,7 @@ class JwksCache:
         self._url = url
         self._client = HttpClient(url)
         self._client.max_retries = 0
-        self._client.timeout = (3.0, 5.0)
+        self._client.timeout = (2.0, 2.0)  # lifecycle events have 5 s in all
         self._floor = refresh_floor
         self._clock = clock
         self._keys: dict[str, Any] = {}

@@ -19,6 +19,7 @@ from app.atlassian.forge.jwks import JwksCache
 from app.errors import Problem
 from app.extensions import db
 from app.jira.client import JiraClient
+from app.models import as_utc
 from app.queue import QueueUnavailable
 
 SYSTEM_TOKEN_HEADER = "x-forge-oauth-system"
@@ -77,18 +78,21 @@ class ForgePlatform:
         if user_token and invocation.principal:
             g.forge_user_token = (tenant.id, invocation.principal, user_token)
 
-    def take_tokens(self, tenant: Any, invocation: fit.Invocation) -> None:
-        """Follow the FIT's facts and keep a newer system token; resume parked work."""
-        changed = installations.observe(tenant, invocation)
-        stored = installations.remember_system_token(
-            tenant, request.headers.get(SYSTEM_TOKEN_HEADER))
-        if changed or stored:
+    def take_tokens(self, tenant: Any, invocation: fit.Invocation) -> int:
+        """Follow the FIT's facts, keep a newer system token (committed), and resume
+        work that waited for one; returns how many parked jobs were queued."""
+        installations.observe(tenant, invocation)
+        installations.remember_system_token(tenant, request.headers.get(SYSTEM_TOKEN_HEADER))
+        if db.session.dirty or db.session.new:
             db.session.commit()
-        if stored and waits.waiting(tenant.id):
-            try:
-                waits.resume(tenant.id)
-            except QueueUnavailable:  # the scheduled trigger tries again
-                current_app.logger.warning("forge.resume.queue_unavailable tenant=%s", tenant.id)
+        if not waits.waiting(tenant.id) or not installations.usable_until(
+                tenant.system_token_expires_at and as_utc(tenant.system_token_expires_at)):
+            return 0
+        try:
+            return waits.resume(tenant.id)
+        except QueueUnavailable:  # the next invocation (or the scheduled trigger) retries
+            current_app.logger.warning("forge.resume.queue_unavailable tenant=%s", tenant.id)
+            return 0
 
     # -- outgoing ----------------------------------------------------------------------
 

@@ -16,10 +16,9 @@ from typing import Any
 from flask import Blueprint, current_app, request
 
 from app import tenants
-from app.atlassian import waits
 from app.atlassian.forge import adoption, installations, jobs
 from app.atlassian.forge.fit import Invocation
-from app.atlassian.forge.platform import SYSTEM_TOKEN_HEADER, ForgePlatform
+from app.atlassian.forge.platform import ForgePlatform
 from app.errors import Problem
 from app.extensions import db
 from app.models import Tenant
@@ -83,11 +82,10 @@ def events() -> Any:
         current_app.logger.info("forge.lifecycle.uninstalled removed=%s", tenant is not None)
         return {"status": "uninstalled"}
     tenant, created = installations.install(invocation)
-    installations.remember_system_token(tenant, request.headers.get(SYSTEM_TOKEN_HEADER))
     db.session.flush()
     adopted = adoption.adopt_by_cloud(tenant) if created else None
     tenant = adopted or tenant
-    db.session.commit()
+    _platform().take_tokens(tenant, invocation)  # commits
     if not tenant.base_url:
         _queue(jobs.learn_site, tenant.id)
     if created and adopted is None:
@@ -105,15 +103,7 @@ def scheduled() -> Any:
     tenant: Tenant | None = installations.find(invocation.installation_id)
     if tenant is None:
         raise Problem(404, "unknown_installation", "no such installation (not installed yet)")
-    installations.observe(tenant, invocation)
-    installations.remember_system_token(tenant, request.headers.get(SYSTEM_TOKEN_HEADER))
-    db.session.commit()
-    resumed = 0
-    if waits.waiting(tenant.id):
-        try:
-            resumed = waits.resume(tenant.id)
-        except QueueUnavailable:
-            current_app.logger.warning("forge.resume.queue_unavailable tenant=%s", tenant.id)
+    resumed = _platform().take_tokens(tenant, invocation)
     if not tenant.base_url:
         _queue(jobs.learn_site, tenant.id)
     return {"status": "ok", "resumed": resumed}
