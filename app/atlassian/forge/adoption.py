@@ -7,8 +7,9 @@ the Forge installation's (its id, and so every row it owns, stays), its shared s
 dropped, and from then on only FITs authenticate it.
 
 The two are matched by the site's cloud id. A Forge installation names it in every
-token; a Connect tenant does not, so it is asked of the site itself: every Jira Cloud
-site answers ``GET <site>/_edge/tenant_info`` with ``{"cloudId": ...}`` (unauthenticated).
+token (signed); a Connect tenant does not, so it is asked of the site itself: every Jira
+Cloud site answers ``GET <site>/_edge/tenant_info`` with ``{"cloudId": ...}``, without
+authentication (support.atlassian.com/jira/kb/retrieve-my-atlassian-sites-cloud-id).
 """
 
 from __future__ import annotations
