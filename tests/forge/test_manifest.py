@@ -113,7 +113,7 @@ def test_every_modules_resource_is_built() -> None:
     assert set(resources) == set(ui_build.RESOURCES)
     used = {m["resource"] for ms in manifest()["modules"].values() for m in ms if "resource" in m}
     assert used == set(resources)
-    styles = set(manifest()["permissions"]["external"]["styles"])
+    styles = {e["address"] for e in manifest()["permissions"]["external"]["styles"]}
     for key, path in resources.items():
         for name in ui_build.RESOURCES[key]:
             html = (FORGE / path / name).read_text()
