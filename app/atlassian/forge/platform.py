@@ -83,7 +83,7 @@ class ForgePlatform:
         work that waited for one; returns how many parked jobs were queued."""
         installations.observe(tenant, invocation)
         installations.remember_system_token(tenant, request.headers.get(SYSTEM_TOKEN_HEADER))
-        if db.session.dirty or db.session.new:
+        if db.session.dirty or db.session.new or db.session.deleted:
             db.session.commit()
         if not waits.waiting(tenant.id) or not installations.usable_until(
                 tenant.system_token_expires_at and as_utc(tenant.system_token_expires_at)):

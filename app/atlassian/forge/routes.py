@@ -90,9 +90,10 @@ def events() -> Any:
         _queue(jobs.learn_site, tenant.id)
     if created and adopted is None:
         _queue(jobs.adopt_connect_data, tenant.id)
+    kind = body["eventType"].split(":")[2]
     current_app.logger.info("forge.lifecycle.%s tenant=%s created=%s adopted=%s",
-                            body["eventType"].split(":")[2], tenant.id, created, bool(adopted))
-    return {"status": "installed", "adopted": adopted is not None}
+                            kind, tenant.id, created, bool(adopted))
+    return {"status": kind, "adopted": adopted is not None}
 
 
 @bp.post("/scheduled")
