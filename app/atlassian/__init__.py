@@ -109,16 +109,16 @@ def jira_for(tenant: Any) -> JiraClient:
 
 
 def check_permissions(tenant: Any, account_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Jira's ``POST /rest/api/3/permissions/check`` answer for ``account_id``.
+    """Jira's ``POST /rest/api/3/permissions/check`` answer for ``account_id`` (named in
+    the body either way).
 
     Asked as that user when the current request carries the user's own token (Forge's
-    ``x-forge-oauth-user``: Jira then answers for the token's user), otherwise as the app
-    naming the account, as Connect apps (and background work) do.
+    ``x-forge-oauth-user``: a user may always ask about themself), otherwise as the app,
+    as Connect apps (and background work) do.
     """
     user_client = _platform_of(tenant).user_jira(tenant, account_id)
-    if user_client is not None:
-        return user_client.check_permissions(body)
-    return jira_for(tenant).check_permissions({"accountId": account_id, **body})
+    return (user_client or jira_for(tenant)).check_permissions(
+        {"accountId": account_id, **body})
 
 
 def page_url(tenant: Any, module_key: str) -> str:

@@ -1,7 +1,8 @@
 """The built Custom UI pages in a real browser, the way Forge runs them: served from
 their own origin, with Forge's host side of ``@forge/bridge`` (``window.__bridge``)
 answering ``getContext`` and ``invoke`` by minting a FIT and the app's tokens and
-calling the live app over HTTP, as Forge's invokeRemote proxy does."""
+calling the live app over HTTP, as Forge's invokeRemote proxy does. (Here, beside the
+Connect pages' tests, for the one browser per session of tests/pages/conftest.py.)"""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ import requests
 from tests.atlassian.forge.conftest import app, forge  # noqa: F401  (Forge-enabled app)
 from tests.e2e.test_forge import ADMIN, DEV, ForgeClient, installed, live, served  # noqa: F401
 from tests.forge.test_manifest import FORGE, built
-from tests.pages.conftest import browser  # noqa: F401
 from tests.support.browser import SCREENSHOT_DIR, _aui_response
 from tests.support.forge import FakeForge
 from tests.support.indexing import drain
