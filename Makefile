@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/gitbridge_test
 
-.PHONY: setup dev test test-sqlite test-postgres services lint bench
+.PHONY: setup dev test test-sqlite test-postgres services lint bench forge-ui
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -20,13 +20,19 @@ dev: setup
 services:
 	bash .ci/services
 
-test: setup services lint test-sqlite test-postgres
+test: setup services lint forge-ui test-sqlite test-postgres
 
 test-sqlite: setup
 	GITBRIDGE_TEST_DATABASE_URL=sqlite $(PY) -m pytest -q
 
 test-postgres: setup
 	GITBRIDGE_TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q
+
+# The Forge app's Custom UI resources (forge/build/), built from the Connect pages' code.
+forge-ui: setup
+	npm --prefix forge ci --no-audit --no-fund
+	npm --prefix forge run bundle
+	$(PY) -m app.atlassian.forge.ui_build
 
 lint: setup
 	$(VENV)/bin/ruff check .

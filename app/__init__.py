@@ -20,7 +20,7 @@ def create_app(
     environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
 ) -> Flask:
     """Build the app from ``environ`` (default ``os.environ``) plus test ``overrides``."""
-    from app import cli, crypto, logs, queue
+    from app import atlassian, cli, crypto, logs, queue
     from app.config import load_config
     from app.extensions import db, migrate
     from app.jira import permissions
@@ -40,6 +40,7 @@ def create_app(
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     queue.init_app(app)
     permissions.init_app(app)
+    atlassian.init_app(app)
     _register_surfaces(app)
     cli.init_app(app)
     return app

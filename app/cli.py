@@ -157,7 +157,9 @@ def dev(port: int, host: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (worker, scheduler, reindex, rotate_keys, dev):
+    from app.atlassian.forge.cli import forge
+
+    for command in (worker, scheduler, reindex, rotate_keys, dev, forge):
         app.cli.add_command(command)
 
 

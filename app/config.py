@@ -7,6 +7,7 @@ environment it should use, so tests can pass a plain mapping and production read
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,7 +27,12 @@ DEFAULTS: dict[str, str] = {
     "GITBRIDGE_REDIS_URL": "redis://127.0.0.1:6379/0",
     "GITBRIDGE_INSTALL_KEYS_URL": "https://connect-install-keys.atlassian.com",
     "GITBRIDGE_ALLOWED_JIRA_HOSTS": "atlassian.net,jira.com,jira-dev.com",
+    "GITBRIDGE_FORGE_JWKS_URL": "https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json",
+    "GITBRIDGE_FORGE_API_HOSTS": "api.atlassian.com",
 }
+
+#: What a Forge app id looks like (``app.id`` in the manifest, the FIT's ``aud``).
+FORGE_APP_ID = re.compile(r"^ari:cloud:ecosystem::app/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$")
 
 #: Secrets production must be given explicitly; development generates and keeps them.
 REQUIRED_IN_PRODUCTION = ("GITBRIDGE_SECRET_KEY", "GITBRIDGE_ENCRYPTION_KEYS")
@@ -87,6 +93,31 @@ def _oauth_clients(env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
         if client_id:
             clients.update({kind: (client_id, secret) for kind in kinds})
     return clients
+
+
+def _forge(env: Mapping[str, str], production: bool) -> dict[str, Any]:
+    """The Forge Remote settings; no app id means no Forge surface at all."""
+    app_id = env.get("GITBRIDGE_FORGE_APP_ID", "").strip()
+    if app_id and not FORGE_APP_ID.match(app_id):
+        raise ConfigError(
+            "GITBRIDGE_FORGE_APP_ID must be the Forge app's id as `forge register` prints it "
+            "and manifest.yml's app.id holds it: ari:cloud:ecosystem::app/<uuid>"
+        )
+    jwks_url = env["GITBRIDGE_FORGE_JWKS_URL"].strip()
+    if not jwks_url.startswith(("https://", "http://")) or (
+        production and not jwks_url.startswith("https://")
+    ):
+        raise ConfigError("GITBRIDGE_FORGE_JWKS_URL must be an absolute https URL")
+    return {
+        "FORGE_APP_ID": app_id or None,
+        "FORGE_JWKS_URL": jwks_url,
+        "FORGE_API_HOSTS": [h.lower() for h in parse_list(env["GITBRIDGE_FORGE_API_HOSTS"])],
+        # Seconds between JWKS fetches for unknown key ids, so random kids cannot make
+        # the app hammer Atlassian's CDN.
+        "FORGE_JWKS_REFRESH_FLOOR": 30.0,
+        # A stored system token this close to its expiry is no longer handed out.
+        "FORGE_TOKEN_MARGIN": 60,
+    }
 
 
 def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any]:
@@ -152,4 +183,5 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         "PERMISSION_CACHE_SECONDS": 60,
         # OAuth apps per host kind: {kind: (client_id, client_secret)}.
         "OAUTH_CLIENTS": _oauth_clients(env),
+        **_forge(env, production),
     }

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.extensions import db
-from app.models import Tenant, TenantState, utcnow
+from app.models import Platform, Tenant, TenantState, utcnow
 
 
 class InstallRefused(Exception):
@@ -47,8 +47,9 @@ def validate_install_payload(body: Any, app_key: str) -> dict[str, str]:
 
 
 def find(client_key: str) -> Tenant | None:
+    """The Connect tenant with this clientKey (a Forge installation is never one)."""
     return db.session.execute(
-        db.select(Tenant).filter_by(client_key=client_key)
+        db.select(Tenant).filter_by(client_key=client_key, platform=Platform.CONNECT.value)
     ).scalar_one_or_none()
 
 
@@ -68,12 +69,17 @@ def install(fields: dict[str, str]) -> Tenant:
 
 
 def uninstall(client_key: str) -> bool:
-    """Remove the tenant and, by cascade, everything it owns."""
+    """Remove the Connect tenant and, by cascade, everything it owns."""
     tenant = find(client_key)
     if tenant is None:
         return False
-    db.session.delete(tenant)
+    remove(tenant)
     return True
+
+
+def remove(tenant: Tenant) -> None:
+    """Delete a tenant with its secrets and, by cascade, everything it owns."""
+    db.session.delete(tenant)
 
 
 def set_state(tenant: Tenant, state: TenantState) -> None:

@@ -18,7 +18,7 @@ from app import branch_names, hosts, providers
 from app.api import bp
 from app.api.common import json_body
 from app.api.development import authorize
-from app.atlassian import api_auth_required
+from app.atlassian import api_auth_required, page_url
 from app.errors import Problem
 from app.extensions import db
 from app.git_hosts.errors import GitHostError
@@ -53,9 +53,7 @@ def _capability(repository: Repository) -> tuple[bool, str | None]:
 
 
 def _user_settings_url() -> str:
-    tenant = g.tenant
-    key = current_app.config["APP_KEY"]
-    return f"{tenant.display_url or tenant.base_url}/plugins/servlet/ac/{key}/user-settings"
+    return page_url(g.tenant, "user-settings")
 
 
 @bp.get("/issues/<key>/create-options")

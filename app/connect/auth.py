@@ -20,7 +20,7 @@ from app.connect.qsh import CONTEXT_QSH, qsh
 from app.connect.tokens import TokenError, TokenExpired, TokenMissing, unverified, verify_symmetric
 from app.errors import Problem
 from app.extensions import db
-from app.models import Tenant, TenantState
+from app.models import Platform, Tenant, TenantState
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,7 +53,9 @@ def authenticate(token: str | None, expected_qsh: set[str] | str) -> Tenant:
     _, claims = unverified(token)
     client_key = claims.get("iss")
     tenant = (
-        db.session.execute(db.select(Tenant).filter_by(client_key=client_key)).scalar_one_or_none()
+        db.session.execute(
+            db.select(Tenant).filter_by(client_key=client_key, platform=Platform.CONNECT.value)
+        ).scalar_one_or_none()
         if isinstance(client_key, str)
         else None
     )
@@ -72,18 +74,29 @@ def authenticate(token: str | None, expected_qsh: set[str] | str) -> Tenant:
     return tenant
 
 
+def check_request(token: str | None, expected: Any) -> Tenant:
+    """Authenticate the current request with ``token``, or raise the Problem to answer."""
+    try:
+        tenant = authenticate(token, expected)
+    except TokenExpired as exc:
+        raise Problem(401, exc.code, "Your session has expired. Reload the page.") from exc
+    except TokenError as exc:
+        current_app.logger.info("connect.jwt.refused code=%s path=%s", exc.code, request.path)
+        raise Problem(401, exc.code, exc.message) from exc
+    if tenant.state == TenantState.DISABLED:
+        raise Problem(403, "app_disabled", "Gitbridge is disabled on this Jira site.")
+    return tenant
+
+
+def check_context_token() -> Tenant:
+    """The JSON API's check: only context tokens, only in the Authorization header."""
+    return check_request(_header_token(), CONTEXT_QSH)
+
+
 def _guard(view: F, token_source: Callable[[], str | None], expected: Callable[[], Any]) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            tenant = authenticate(token_source(), expected())
-        except TokenExpired as exc:
-            raise Problem(401, exc.code, "Your session has expired. Reload the page.") from exc
-        except TokenError as exc:
-            current_app.logger.info("connect.jwt.refused code=%s path=%s", exc.code, request.path)
-            raise Problem(401, exc.code, exc.message) from exc
-        if tenant.state == TenantState.DISABLED:
-            raise Problem(403, "app_disabled", "Gitbridge is disabled on this Jira site.")
+        check_request(token_source(), expected())
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

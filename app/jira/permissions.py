@@ -1,7 +1,8 @@
 """Who may see and do what, asked of Jira with ``POST /rest/api/3/permissions/check``.
 
-Connect apps may check any user's permissions server-side. Answers are cached for a
-short while per (site, user, scope) so a page and its API calls cost one round trip.
+Asked through ``app.atlassian.check_permissions`` (as the user where the platform gave a
+user token, else as the app naming the user). Answers are cached for a short while per
+(site, user, scope) so a page and its API calls cost one round trip.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from app.atlassian import jira_for
+from app.atlassian import check_permissions, jira_for
 from app.cache import TTLCache
 
 DEV_PERMISSIONS = ("BROWSE_PROJECTS", "VIEW_DEV_TOOLS")
@@ -31,9 +32,7 @@ def is_admin(tenant: Any, account_id: str | None) -> bool:
         return False
 
     def ask() -> bool:
-        answer = jira_for(tenant).check_permissions(
-            {"accountId": account_id, "globalPermissions": ["ADMINISTER"]}
-        )
+        answer = check_permissions(tenant, account_id, {"globalPermissions": ["ADMINISTER"]})
         return "ADMINISTER" in answer.get("globalPermissions", [])
 
     return bool(_cache().get_or_set((tenant.id, account_id, "admin"), ask))
@@ -59,11 +58,10 @@ def can_view_development(
     kind, ident = ("projects", project_id) if project_id is not None else ("issues", issue_id)
 
     def ask() -> bool:
-        answer = jira_for(tenant).check_permissions(
-            {
-                "accountId": account_id,
-                "projectPermissions": [{"permissions": list(DEV_PERMISSIONS), kind: [ident]}],
-            }
+        answer = check_permissions(
+            tenant,
+            account_id,
+            {"projectPermissions": [{"permissions": list(DEV_PERMISSIONS), kind: [ident]}]},
         )
         return _granted(answer, kind, int(ident))  # type: ignore[arg-type]
 

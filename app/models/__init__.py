@@ -13,10 +13,11 @@ from app.models.index import (
     Tag,
 )
 from app.models.integration import DEFAULT_SETTINGS, Integration, IntegrationMode
+from app.models.jira_wait import JiraWait
 from app.models.oauth import OAuthGrant
 from app.models.replay import UsedToken
 from app.models.repository import Repository, RepositoryStatus
-from app.models.tenant import Tenant, TenantState
+from app.models.tenant import Platform, Tenant, TenantState
 from app.models.user import UserSetting, UserToken
 
 __all__ = [
@@ -29,7 +30,9 @@ __all__ = [
     "DeliveryStatus",
     "Integration",
     "IntegrationMode",
+    "JiraWait",
     "OAuthGrant",
+    "Platform",
     "PullRequest",
     "PullRequestKey",
     "Repository",

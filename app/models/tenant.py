@@ -20,15 +20,28 @@ class TenantState(enum.StrEnum):
     DISABLED = "disabled"
 
 
+class Platform(enum.StrEnum):
+    """How a tenant reaches the app; only ``app.atlassian`` acts on it."""
+
+    CONNECT = "connect"
+    FORGE = "forge"
+
+
 class Tenant(TimestampMixin, db.Model):  # type: ignore[name-defined]
-    """One Connect installation, keyed by the stable ``clientKey`` (never by URL:
-    sites get renamed)."""
+    """One installation of the app on a Jira site, keyed by a stable id (never by URL:
+    sites get renamed): the Connect ``clientKey``, or the Forge ``installationId``
+    (``ari:cloud:ecosystem::installation/<uuid>``); the two never collide."""
 
     __tablename__ = "tenants"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_key: Mapped[str] = mapped_column(String(255), unique=True)
-    shared_secret: Mapped[str] = mapped_column(Encrypted())
+    platform: Mapped[str] = mapped_column(
+        String(16), default=Platform.CONNECT.value, server_default=Platform.CONNECT.value
+    )
+    #: Connect only: the site's shared secret (HS256 tokens both ways).
+    shared_secret: Mapped[str | None] = mapped_column(Encrypted())
+    #: The site's URL; a Forge installation learns it after install (empty until then).
     base_url: Mapped[str] = mapped_column(String(255))
     display_url: Mapped[str | None] = mapped_column(String(255))
     product_type: Mapped[str | None] = mapped_column(String(32))
@@ -48,6 +61,14 @@ class Tenant(TimestampMixin, db.Model):  # type: ignore[name-defined]
     settings: Mapped[dict[str, Any]] = mapped_column(
         JSON, default=dict, server_default=text("'{}'")
     )
+    #: The site's cloud id: a Forge installation's from its tokens, a Connect tenant's
+    #: from the site's ``/_edge/tenant_info`` (to match the two for adoption).
+    cloud_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: Forge only: where Jira REST calls go (the FIT's ``app.apiBaseUrl``).
+    api_base_url: Mapped[str | None] = mapped_column(String(255))
+    #: Forge only: the newest ``x-forge-oauth-system`` token and when it expires.
+    system_token: Mapped[str | None] = mapped_column(Encrypted())
+    system_token_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     @property
     def site_urls(self) -> list[str]:

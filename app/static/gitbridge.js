@@ -1,8 +1,10 @@
 /* Shared helpers for Gitbridge pages.
  *
- * - gitbridge.api(method, path, body): our JSON API with a context token from
- *   AP.context.getToken. Resolves with the parsed body (null for 204); rejects with a
+ * - gitbridge.api(method, path, body): our JSON API, through the platform's transport
+ *   (window.gitbridgeTransport: transport-connect.js under Connect, the @forge/bridge
+ *   bundle under Forge). Resolves with the parsed body (null for 204); rejects with a
  *   gitbridge.ApiError carrying status, code and the API's error.message.
+ * - gitbridge.context(): a promise of the page's {issueKey, projectKey}.
  * - gitbridge.el(...): builds DOM with textContent only. Untrusted text (commit
  *   messages, paths, branch names, error messages) never goes through innerHTML.
  * - gitbridge.confirm(...): an in-page modal confirmation (window.confirm is blocked or
@@ -34,15 +36,10 @@
     504: "The request took too long. Try again shortly."
   };
 
-  function token() {
-    return new Promise(function (resolve, reject) {
-      if (!window.AP || !AP.context || typeof AP.context.getToken !== "function") {
-        reject(new ApiError(0, "no_connect",
-          "This page must be opened from Jira (the Atlassian Connect script did not load)."));
-        return;
-      }
-      AP.context.getToken(function (t) { resolve(t); });
-    });
+  /* The platform's transport; pages never talk to AP or @forge/bridge themselves. */
+  function transport() {
+    if (window.gitbridgeTransport) { return window.gitbridgeTransport; }
+    throw new ApiError(0, "no_platform", "This page must be opened from Jira (the Atlassian script did not load).");
   }
 
   function url(path) {
@@ -51,26 +48,24 @@
   }
 
   function api(method, path, payload) {
-    return token().then(function (t) {
-      var init = { method: method, headers: { "Authorization": "JWT " + t, "Accept": "application/json" } };
-      if (payload !== undefined) {
-        init.headers["Content-Type"] = "application/json";
-        init.body = JSON.stringify(payload);
-      }
-      return fetch(url(path), init).catch(function () {
-        throw new ApiError(0, "network", FALLBACK_MESSAGES[0]);
-      });
+    return Promise.resolve().then(function () {
+      return transport().request(method, url(path), payload);
+    }).catch(function (err) {
+      if (err instanceof ApiError) { throw err; }
+      throw new ApiError(0, "network", FALLBACK_MESSAGES[0]);
     }).then(function (response) {
       if (response.status === 204) { return null; }
-      return response.text().then(function (text) {
-        var data = null;
-        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
-        if (response.ok) { return data; }
-        var err = data && data.error ? data.error : {};
-        throw new ApiError(response.status, err.code || "http_" + response.status,
-          err.message || FALLBACK_MESSAGES[response.status] || ("Request failed (HTTP " + response.status + ")."));
-      });
+      var data = response.data;
+      if (response.status >= 200 && response.status < 300) { return data; }
+      var err = data && data.error ? data.error : {};
+      throw new ApiError(response.status, err.code || "http_" + response.status,
+        err.message || FALLBACK_MESSAGES[response.status] || ("Request failed (HTTP " + response.status + ")."));
     });
+  }
+
+  function context() {
+    return Promise.resolve().then(function () { return transport().context(); }).catch(function () { return {}; })
+      .then(function (c) { return { issueKey: (c && c.issueKey) || "", projectKey: (c && c.projectKey) || "" }; });
   }
 
   /* el("div", {className: "x", text: "y", href: url, on: {click: fn}}, child, ...)
@@ -189,11 +184,7 @@
 
   function plural(n, one, many) { return n + " " + (n === 1 ? one : (many || one + "s")); }
 
-  function resize() {
-    if (window.AP && typeof AP.resize === "function") {
-      try { AP.resize(); } catch (e) { /* not in an iframe that can resize */ }
-    }
-  }
+  function resize() { try { transport().resize(); } catch (e) { /* a frame that cannot resize */ } }
 
   /* A modal confirmation inside the iframe. Resolves true when confirmed. */
   function confirmDialog(options) {
@@ -357,37 +348,22 @@
     return keys;
   }
 
-  /* Open another page of this app inside Jira (AP.navigator), else ``fallback`` in a
-   * new tab (outside Jira, or when Jira refuses). */
+  /* Open another page of this app inside Jira, else ``fallback`` in a new tab (outside
+   * Jira, or when Jira refuses). */
   function goToModule(moduleKey, fallback) {
-    if (window.AP && AP.navigator && typeof AP.navigator.go === "function") {
-      try { AP.navigator.go("addonmodule", { moduleKey: moduleKey }); return; } catch (e) { /* fall through */ }
-    }
+    try { if (transport().navigate(moduleKey)) { return; } } catch (e) { /* fall through */ }
     var safe = safeUrl(fallback);
     if (safe) { window.open(safe, "_blank", "noopener"); }
   }
 
-  /* An issue's summary, asked of Jira as the user (AP.request); "" when unavailable. */
+  /* An issue's summary, asked of Jira as the user; "" when unavailable. */
   function issueSummary(key) {
-    return new Promise(function (resolve) {
-      if (!key || !window.AP || typeof AP.request !== "function") { resolve(""); return; }
-      var settled = false;
-      function done(value) { if (!settled) { settled = true; resolve(value || ""); } }
-      setTimeout(function () { done(""); }, 5000);
-      try {
-        AP.request({
-          url: "/rest/api/3/issue/" + encodeURIComponent(key) + "?fields=summary",
-          type: "GET",
-          success: function (text) {
-            try {
-              var data = typeof text === "string" ? JSON.parse(text) : text;
-              done(data && data.fields && data.fields.summary);
-            } catch (e) { done(""); }
-          },
-          error: function () { done(""); }
-        });
-      } catch (e) { done(""); }
-    });
+    if (!key) { return Promise.resolve(""); }
+    var asked = Promise.resolve().then(function () {
+      return transport().requestJira("/rest/api/3/issue/" + encodeURIComponent(key) + "?fields=summary");
+    }).then(function (data) { return (data && data.fields && data.fields.summary) || ""; }, function () { return ""; });
+    var timeout = new Promise(function (resolve) { setTimeout(function () { resolve(""); }, 5000); });
+    return Promise.race([asked, timeout]);
   }
 
   window.gitbridge = {
@@ -402,6 +378,7 @@
     ApiError: ApiError,
     apiRoot: apiRoot,
     api: api,
+    context: context,
     el: el,
     link: link,
     clear: clear,

@@ -17,7 +17,7 @@
   };
 
   var root = document.getElementById("gb-commits");
-  var key = root.getAttribute("data-issue-key") || "";
+  var key = ""; // the issue, from the page's context (gitbridge.context)
   var state = { groups: new Map(), total: 0, next: null, list: null, summary: null, footer: null };
 
   function base() { return "/issues/" + encodeURIComponent(key); }
@@ -231,6 +231,9 @@
     });
   }
 
-  load();
+  gb.context().then(function (context) {
+    key = context.issueKey || "";
+    load();
+  });
   setInterval(function () { gb.refreshTimes(root); }, 60000);
 }());

@@ -11,7 +11,7 @@
   var FIRST_TAGS = 3;
 
   var panel = document.getElementById("gb-panel");
-  var key = panel.getAttribute("data-issue-key") || "";
+  var key = ""; // the issue, from the page's context (gitbridge.context)
   var summary = null; // a promise of the issue's summary, asked of Jira once
 
   /* The panel: actions, the open form, notices, then the data (``root``). */
@@ -206,6 +206,9 @@
     }).then(done);
   }
 
-  load();
+  gb.context().then(function (context) {
+    key = context.issueKey || "";
+    load();
+  });
   setInterval(function () { gb.refreshTimes(root); }, 60000);
 }());

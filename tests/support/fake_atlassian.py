@@ -4,6 +4,12 @@ It checks the app's outgoing JWTs the way Jira does: HS256 with the site's share
 secret, ``iss`` the app key, a lifetime of at most 180 s, and a qsh that Atlassian's
 own Python library (``atlassian_jwt``) computes for the request it received, with the
 site's context path stripped. Calls that fail any check get Jira's 401.
+
+For Forge it also plays the platform's side (``tests.support.forge`` mints the tokens):
+the JWKS at ``/forge/jwks.json`` (with ``Cache-Control``), and the product API base
+``/ex/jira/<cloudId>/rest/...`` (as ``api.atlassian.com`` serves it), which accepts only
+``Bearer`` tokens it issued for that site and that have not expired. Every Jira site
+answers ``/_edge/tenant_info`` with its cloud id, as Jira Cloud does.
 """
 
 from __future__ import annotations
@@ -23,8 +29,21 @@ APP_KEY = "gitbridge-for-jira"
 
 
 @dataclass
+class Issued:
+    """An OAuth token the fake Forge platform handed out: for which site, who it acts as
+    (``None`` for the app's system token), until when."""
+
+    cloud_id: str
+    account_id: str | None
+    expires: float
+
+
+@dataclass
 class Site:
     shared_secret: str = ""
+    cloud_id: str = ""
+    #: The site's own URL for Forge (Connect sites live under the fake's /jira/<name>).
+    site_url: str = ""
     admins: set[str] = field(default_factory=set)
     #: (account id, permission) -> project ids and issue ids it holds on
     grants: dict[tuple[str, str], set[int]] = field(default_factory=dict)
@@ -39,6 +58,10 @@ class FakeAtlassian:
         self.sites: dict[str, Site] = {}
         self.calls: list[dict[str, Any]] = []
         self.scripted: list[tuple[int, dict[str, str]]] = []
+        self.jwks: dict[str, Any] = {"keys": []}
+        self.jwks_cache_control = "public, max-age=3600"
+        self.jwks_fetches = 0
+        self.tokens: dict[str, Issued] = {}
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -55,6 +78,9 @@ class FakeAtlassian:
         self.sites.clear()
         self.calls.clear()
         self.scripted.clear()
+        self.jwks = {"keys": []}
+        self.jwks_fetches = 0
+        self.tokens.clear()
 
     def site_url(self, name: str) -> str:
         self.sites.setdefault(name, Site())
@@ -62,6 +88,10 @@ class FakeAtlassian:
 
     def site(self, name: str) -> Site:
         return self.sites.setdefault(name, Site())
+
+    def cloud(self, cloud_id: str) -> tuple[str, Site]:
+        """The site (name, data) with this cloud id."""
+        return next((n, s) for n, s in self.sites.items() if s.cloud_id == cloud_id)
 
     # -- WSGI ---------------------------------------------------------------------------
 
@@ -75,8 +105,16 @@ class FakeAtlassian:
             self.key_fetches.append(parts[1])
             pem = self.keys.get(parts[1])
             return Response(pem, mimetype="text/plain") if pem else Response("no key", 404)
+        if parts == ["forge", "jwks.json"]:
+            self.jwks_fetches += 1
+            return Response(json.dumps(self.jwks), mimetype="application/json",
+                            headers={"Cache-Control": self.jwks_cache_control})
+        if parts[0] == "jira" and parts[2:] == ["_edge", "tenant_info"] and parts[1] in self.sites:
+            return self._json({"cloudId": self.sites[parts[1]].cloud_id})
         if parts[0] == "jira" and len(parts) > 2 and parts[1] in self.sites:
             return self._jira(request, parts[1], "/" + "/".join(parts[2:]))
+        if parts[:2] == ["ex", "jira"] and len(parts) > 3:
+            return self._forge_jira(request, parts[2], "/" + "/".join(parts[3:]))
         return Response("not found", 404)
 
     def _json(self, body: Any, status: int = 200) -> Response:
@@ -104,6 +142,30 @@ class FakeAtlassian:
             return "qsh mismatch"
         return dict(claims)
 
+    def _bearer(self, request: Request, cloud_id: str) -> Issued | str:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        issued = self.tokens.get(token) if scheme == "Bearer" else None
+        if issued is None:
+            return "not a token this platform issued"
+        if issued.cloud_id != cloud_id:
+            return "token for another site"
+        if issued.expires <= time.time():
+            return "token expired"
+        return issued
+
+    def _forge_jira(self, request: Request, cloud_id: str, rel_path: str) -> Response:
+        match = [(n, s) for n, s in self.sites.items() if s.cloud_id == cloud_id]
+        if not match:
+            return self._json({"errorMessages": ["Site not found"]}, 404)
+        name, site = match[0]
+        verified = self._bearer(request, cloud_id)
+        self.calls.append({"site": name, "method": request.method, "path": rel_path,
+                           "query": dict(request.args), "verified": verified,
+                           "forge": True})
+        if isinstance(verified, str):
+            return self._json({"code": 401, "message": f"Unauthorized: {verified}"}, 401)
+        return self._answer(request, site, rel_path, verified.account_id)
+
     def _jira(self, request: Request, name: str, rel_path: str) -> Response:
         site = self.sites[name]
         verified = self._verify(request, site, rel_path)
@@ -118,11 +180,22 @@ class FakeAtlassian:
         )
         if isinstance(verified, str):
             return self._json({"errorMessages": [f"Authentication failed: {verified}"]}, 401)
+        return self._answer(request, site, rel_path, None)
+
+    def _answer(self, request: Request, site: Site, rel_path: str, as_user: str | None
+                ) -> Response:
+        """Jira's answer once the caller is authenticated (``as_user``: a user's token)."""
         if self.scripted:
             status, headers = self.scripted.pop(0)
             return Response(json.dumps({"errorMessages": ["scripted"]}), status, headers=headers)
         if rel_path == "/rest/api/3/permissions/check" and request.method == "POST":
-            return self._json(self._permissions(site, request.get_json()))
+            body = request.get_json()
+            if as_user is not None and body.get("accountId") not in (None, as_user):
+                return self._json({"errorMessages": ["You need Administer Jira to check "
+                                                     "other users' permissions"]}, 403)
+            return self._json(self._permissions(site, {"accountId": as_user, **body}))
+        if rel_path == "/rest/api/3/serverInfo":
+            return self._json({"baseUrl": site.site_url, "deploymentType": "Cloud"})
         if rel_path == "/rest/api/3/project/search":
             start = int(request.args.get("startAt", 0))
             size = int(request.args.get("maxResults", 50))
