@@ -5,9 +5,9 @@ served at ``/dev/install-keys/<kid>`` and trusted for its key ids in development
 plays Jira's page chrome, frames every page of the descriptor as Jira would (module URL
 variables, Jira's iframe parameters, qsh-bound page tokens) with a small ``AP`` of its
 own over postMessage, answers the app's Jira REST calls (verifying the app's JWTs), and
-offers example repositories (real git, served over smart HTTP) to connect through the
-app's own API. Three users to switch between: an administrator, a developer and a
-Browse-only viewer.
+offers example repositories (real git, served over smart HTTP, with pull requests on a
+GitHub-shaped stand-in host) to connect through the app's own API. Three users to
+switch between: an administrator, a developer and a Browse-only viewer.
 
 Registered only when ``GITBRIDGE_ENV=development``; production never imports the
 package, so ``/dev/`` is a 404 there.
@@ -16,7 +16,9 @@ Modules: ``site`` (users, projects, issues), ``state`` (its key and secret on di
 ``install`` (the lifecycle calls), ``tokens`` (page and context tokens, verifying the
 app's), ``frames`` (descriptor modules to iframe URLs), ``jira_rest`` (the REST API),
 ``views`` (chrome), ``actions`` (user switch, tokens for ``AP``, connecting
-repositories), ``examples`` and ``git_http`` (the repositories it serves).
+repositories), ``examples`` and ``git_http`` (the repositories it serves), ``host`` (a
+GitHub Enterprise-shaped host for the examples: pull requests, webhooks, branches and
+pull requests created from an issue).
 """
 
 from __future__ import annotations
@@ -43,10 +45,11 @@ def ap_script(tenant: Any) -> str | None:
 def init_app(app: Flask) -> None:
     if app.config["ENV_NAME"] != "development":
         return
-    from app.sandbox import actions, jira_rest, views  # noqa: F401  (routes register on bp)
+    from app.sandbox import actions, host, jira_rest, views  # noqa: F401  (routes on bp)
 
     app.register_blueprint(bp)
     app.register_blueprint(jira_rest.bp)
+    app.register_blueprint(host.bp)
     app.extensions["ap_scripts"].append(ap_script)
     app.extensions["install_keys"].trust_local(
         KID_PREFIX, lambda: app.config["BASE_URL"] + "/dev/install-keys")

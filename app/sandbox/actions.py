@@ -10,7 +10,7 @@ import requests
 from flask import abort, current_app, redirect, request, session
 from werkzeug.wrappers import Response
 
-from app.sandbox import bp, examples, git_http, install, site, tokens
+from app.sandbox import bp, examples, git_http, host, install, site, tokens
 from app.sandbox.jira_rest import SESSION_USER
 from app.sandbox.state import KID_PREFIX
 from app.sandbox.views import current_user
@@ -43,16 +43,18 @@ def context_token() -> Any:
     return {"token": token}
 
 
-def connect(name: str) -> str:
-    """Connect the served repository ``name`` through the app's own API, as the site's
-    administrator does from Manage repositories; returns what happened, in words."""
+def connect(name: str, body: dict[str, Any] | None = None) -> str:
+    """Connect the served repository ``name`` (or the integration ``body``) through the
+    app's own API, as the site's administrator does from Manage repositories; returns
+    what happened, in words."""
     url = f"{current_app.config['BASE_URL']}/dev/git/sandbox/{name}.git"
     admin = site.USERS["admin"]
     token = tokens.context_token(admin.account_id, install.ensure_installed(), {})
     try:
         response = requests.post(
             f"{current_app.config['BASE_URL']}/api/v1/integrations", timeout=120,
-            json={"kind": "git", "url": url, "display_name": name, "auth": {"type": "none"}},
+            json=body or {"kind": "git", "url": url, "display_name": name,
+                          "auth": {"type": "none"}},
             headers={"Authorization": f"JWT {token}"})
     except requests.RequestException as exc:
         return f"Could not reach the app: {exc}"
@@ -71,6 +73,12 @@ def connect(name: str) -> str:
 def connect_repository() -> Response:
     repositories = examples.Repositories(install.state().repos_dir)
     name = request.form.get("example", "")
+    if request.form.get("host"):
+        name = "the sandbox's GitHub (alpha-web and ops-scripts, with pull requests)"
+        message = connect(name, {"kind": "github_enterprise", "base_url": host.web_root(),
+                                 "display_name": "Sandbox GitHub",
+                                 "auth": {"type": "pat", "token": host.load()["token"]}})
+        return _connected(message)
     if name:
         if name not in examples.EXAMPLES:
             abort(400)
@@ -81,7 +89,10 @@ def connect_repository() -> Response:
         except ValueError as exc:
             session["sandbox_message"] = str(exc)
             return _back()
-    message = connect(name)
+    return _connected(connect(name))
+
+
+def _connected(message: str) -> Response:
     if not current_user().admin:
         message += (" Switch to Ada Admin (top right) to watch it in Manage repositories, or "
                     "open an issue below.")
