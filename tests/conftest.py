@@ -82,6 +82,7 @@ def base_env(session_tmp: Path, fake_atlassian: FakeAtlassian) -> dict[str, str]
         "GITBRIDGE_INSTALL_KEYS_URL": fake_atlassian.url + "/keys",
         "GITBRIDGE_ALLOWED_JIRA_HOSTS": "atlassian.net,127.0.0.1",
         "GITBRIDGE_DATA_DIR": str(session_tmp / "repos"),
+        "GITBRIDGE_SANDBOX_DIR": str(session_tmp / "sandbox"),
     }
 
 

@@ -51,15 +51,20 @@ def descriptor() -> dict[str, Any]:
 
 
 def modules(kind: str | None = None) -> list[Module]:
+    """The descriptor's page modules (of ``kind``), plus the Development panel's actions
+    (``jiraDevelopmentTool`` ``actions.*.templateUrl``, kind ``developmentActions``)."""
     found = []
     for group, entries in descriptor().get("modules", {}).items():
         for raw in entries if isinstance(entries, list) else [entries]:
-            target = raw.get("target") or {}
-            url = raw.get("url") or target.get("url")
-            if not url or (kind and group != kind):
-                continue
-            name = (raw.get("name") or {}).get("value") or raw["key"]
-            found.append(Module(raw["key"], group, name, url, raw))
+            url = raw.get("url") or (raw.get("target") or {}).get("url")
+            if url:
+                name = (raw.get("name") or {}).get("value") or raw["key"]
+                found.append(Module(raw["key"], group, name, url, raw))
+            for action, spec in (raw.get("actions") or {}).items():
+                if spec.get("templateUrl"):
+                    found.append(Module(f"{raw['key']}:{action}", "developmentActions",
+                                        action, spec["templateUrl"], spec))
+    found = [m for m in found if kind is None or m.kind == kind]
     return sorted(found, key=lambda m: (m.raw.get("weight", 100), m.name))
 
 

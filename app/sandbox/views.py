@@ -96,9 +96,24 @@ def issue_view(key: str) -> Any:
     panels = [_frame(m, context, issue) for m in frames.modules("webPanels")
               if m.location == "atl.jira.view.issue.right.context"]
     contents = [_frame(m, context, issue) for m in frames.modules("jiraIssueContents")]
+    actions = frames.modules("developmentActions")
     return _page("sandbox/issue.html", issue=issue, project=site.project(issue.project_key),
+                 actions=actions,
                  project_pages=frames.modules("jiraProjectPages"),
                  panels=panels, contents=contents, open_content=request.args.get("content"))
+
+
+@bp.get("/browse/<key>/development/<action>")
+def development_action(key: str, action: str) -> Any:
+    """A Development panel action of the app (Create branch) for the issue, as Jira opens
+    it from its own panel."""
+    issue = site.issue(key)
+    mod = frames.module(action)
+    if issue is None or mod is None or mod.kind != "developmentActions" or not current_user(
+            ).may(site.BROWSE, issue.project_key):
+        return _page("sandbox/missing.html", what="This action"), 404
+    return _page("sandbox/app_page.html", admin=False, issue=issue,
+                 frame=_frame(mod, frames.context_for(issue), issue, size_to_parent=True))
 
 
 def _project_or_404(key: str) -> site.Project | None:
