@@ -85,16 +85,7 @@ def project_commits(key: str) -> dict[str, Any]:
             < sa.tuple_(at, sha, repository_id))
     keys = db.session.execute(query).all()
     page = keys[:limit]
-    by_repository: dict[int, list[str]] = {}
-    for row in page:
-        by_repository.setdefault(row.repository_id, []).append(row.sha)
-    items: dict[tuple[int, str], dict[str, Any]] = {}
-    for repository_id, shas in by_repository.items():
-        repository = repositories[repository_id]
-        for item in browsing.commit_items(repository, shas):
-            items[(repository_id, item["sha"])] = item
-    commits = [items[(r.repository_id, r.sha)] for r in page
-               if (r.repository_id, r.sha) in items]
+    commits = browsing.page_items(repositories, [(r.repository_id, r.sha) for r in page])
     next_cursor = None
     if len(keys) > limit:
         last = page[-1]

@@ -23,7 +23,8 @@ from app.store.browsing import BrowsableRepository
 
 PAGE = 100
 MAX_PAGE = 1000
-COMMITS_PAGE = 1000
+#: Commits of a compare range per answer (the summary always covers the whole range).
+COMMITS_PAGE = 100
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:

@@ -143,6 +143,25 @@ def _rows(repository_id: int, shas: list[str]) -> dict[str, Any]:
     return rows
 
 
+def page_items(repositories: dict[int, VisibleRepository],
+               pairs: list[tuple[int, str]]) -> list[dict[str, Any]]:
+    """Commits of several repositories, ``pairs`` of (repository id, sha) in that order,
+    with their issue keys: two queries for the whole page."""
+    if not pairs:
+        return []
+    rows = {(r.repository_id, r.sha): r for r in db.session.execute(
+        sa.select(*Commit.__table__.c).where(
+            sa.tuple_(Commit.repository_id, Commit.sha).in_(pairs)))}
+    keys: dict[tuple[int, str], list[str]] = {}
+    for repository_id, sha, key in db.session.execute(
+            sa.select(CommitKey.repository_id, CommitKey.sha, CommitKey.issue_key)
+            .where(sa.tuple_(CommitKey.repository_id, CommitKey.sha).in_(pairs))
+            .order_by(CommitKey.issue_key)):
+        keys.setdefault((repository_id, sha), []).append(key)
+    return [{**commit_json(rows[p], repositories[p[0]]), "issue_keys": keys.get(p, [])}
+            for p in pairs if p in rows]
+
+
 def commit_items(repository: VisibleRepository, shas: list[str]) -> list[dict[str, Any]]:
     """Commits of ``shas`` (in that order) with their issue keys; shas the index does
     not have yet (indexing still running) are left out."""

@@ -110,19 +110,10 @@ def rollup(tenant_id: int, issue_key: str,
     by_id = {r.id: r for r in repositories}
     totals = Totals()
     first = last = None
-    if by_id:
-        rows = db.session.execute(
-            sa.select(*Commit.__table__.c)
-            .join(CommitKey, sa.and_(CommitKey.repository_id == Commit.repository_id,
-                                     CommitKey.sha == Commit.sha))
-            .where(CommitKey.tenant_id == tenant_id, CommitKey.issue_key == issue_key,
-                   CommitKey.repository_id.in_(list(by_id)))
-            .order_by(CommitKey.committed_at, CommitKey.sha)
-        )
-        for row in rows:
-            first = first or row
-            last = row
-            totals.add(row, by_id[row.repository_id])
+    for row in _issue_rows(tenant_id, issue_key, list(by_id)):
+        first = first or row
+        last = row
+        totals.add(row, by_id[row.repository_id])
     return {
         "issue": issue_key,
         "commits": totals.commits,
@@ -133,6 +124,31 @@ def rollup(tenant_id: int, issue_key: str,
         "repositories": sorted({r["repository"]["name"] for r in totals.files.values()}),
         "stats": totals.stats(),
     }
+
+
+def _issue_rows(tenant_id: int, issue_key: str, repository_ids: list[int]) -> Iterable[Any]:
+    """The issue's commits, oldest first, read along ``ix_commit_keys_lookup`` in keyset
+    chunks: with a LIMIT the planner walks that index even when the key is common in
+    another tenant (its statistics cannot tell tenants apart), where one unlimited
+    query would hash-join the whole commits table."""
+    after: tuple[Any, ...] | None = None
+    while repository_ids:
+        query = (
+            sa.select(*Commit.__table__.c, CommitKey.committed_at.label("key_at"))
+            .join(CommitKey, sa.and_(CommitKey.repository_id == Commit.repository_id,
+                                     CommitKey.sha == Commit.sha))
+            .where(CommitKey.tenant_id == tenant_id, CommitKey.issue_key == issue_key,
+                   CommitKey.repository_id.in_(repository_ids))
+            .order_by(CommitKey.committed_at, CommitKey.sha, CommitKey.repository_id)
+            .limit(BATCH))
+        if after is not None:
+            query = query.where(sa.tuple_(CommitKey.committed_at, CommitKey.sha,
+                                          CommitKey.repository_id) > sa.tuple_(*after))
+        rows = db.session.execute(query).all()
+        yield from rows
+        if len(rows) < BATCH:
+            return
+        after = (rows[-1].key_at, rows[-1].sha, rows[-1].repository_id)
 
 
 # -- Compare ----------------------------------------------------------------------------

@@ -135,7 +135,7 @@ def test_project_commits_pages(tmp_path: Path, connect: ConnectActions, site: An
     bare = init_bare(tmp_path / "many.git")
     stream = []
     for i in range(1, 1004):
-        message = f"ABC-{1 + i % 3} change {i}".encode()
+        message = f"ABC-{1 + i % 3} change {i} (ABC-9)".encode()
         stream.append(b"commit refs/heads/main\nmark :%d\n" % i)
         stream.append(b"committer Bob <bob@example.com> %d +0000\n" % (1_700_000_000 + i))
         stream.append(b"data %d\n%s\n" % (len(message), message))
@@ -150,8 +150,22 @@ def test_project_commits_pages(tmp_path: Path, connect: ConnectActions, site: An
         drain(redis_conn)
     first = get(connect, site, "/api/v1/projects/ABC/commits").get_json()
     assert len(first["commits"]) == 1000 and first["next"]
-    assert first["commits"][0]["message"] == "ABC-2 change 1003"
+    assert first["commits"][0]["message"] == "ABC-2 change 1003 (ABC-9)"
     second = get(connect, site, f"/api/v1/projects/ABC/commits?cursor={first['next']}").get_json()
-    assert [c["message"] for c in second["commits"]] == [f"ABC-{1 + i % 3} change {i}"
+    assert [c["message"] for c in second["commits"]] == [f"ABC-{1 + i % 3} change {i} (ABC-9)"
                                                           for i in (3, 2, 1)]
     assert second["next"] is None
+    # Roll Up reads every commit of an issue, past one chunk of the index.
+    rollup = get(connect, site, "/api/v1/issues/ABC-7/rollup").get_json()
+    assert rollup["commits"] == 0
+    site_fake = connect.fake.site("site-a")
+    site_fake.issues["ABC-9"] = {"id": "10009", "key": "ABC-9", "fields": {
+        "summary": "many", "project": {"id": "1", "key": "ABC"}}}
+    for permission in ("BROWSE_PROJECTS", "VIEW_DEV_TOOLS"):
+        site_fake.grants[("dev-1", permission)].add(10009)
+    rollup = get(connect, site, "/api/v1/issues/ABC-9/rollup").get_json()
+    assert rollup["commits"] == 1003
+    assert rollup["first_commit"]["message"].startswith("ABC-2 change 1 ")
+    assert rollup["last_commit"]["message"].startswith("ABC-2 change 1003 ")
+    assert rollup["authors"] == [{"name": "Bob", "email": "bob@example.com", "commits": 1003,
+                                  "added": 1003, "removed": 1002}]
