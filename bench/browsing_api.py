@@ -13,7 +13,7 @@ Floors:
 * compare ``v40..v50`` (about 11,000 commits): ``git rev-list`` of the range plus
   ``git diff --raw --numstat`` between the tags, run on the same mirror;
 * roll up of BENCH-1 (500 commits in 20 repositories): the bare SQL that reads those
-  commits' rows;
+  commits' rows (as the app reads them: along the issue index, LIMIT 1000);
 * a project's commits, first page (1,000 of GEN's 999,500): the bare SQL of the page;
 * the repository list: the bare SQL of each listed repository's last commit and issue.
 
@@ -167,7 +167,8 @@ def main() -> None:  # noqa: C901 - one linear script
             rollup_sql = (
                 "SELECT c.* FROM commits c JOIN commit_keys k ON k.repository_id = "
                 "c.repository_id AND k.sha = c.sha WHERE k.tenant_id = :t AND "
-                "k.issue_key = 'BENCH-1' ORDER BY k.committed_at, k.sha")
+                "k.issue_key = 'BENCH-1' ORDER BY k.committed_at, k.sha, k.repository_id "
+                "LIMIT 1000")
             rollup = get("/issues/BENCH-1/rollup")
             result["rollup_commits"] = rollup["commits"]
             result["rollup"] = stats(timed(lambda: get("/issues/BENCH-1/rollup"), args.requests))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import threading
 import uuid
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from werkzeug.wrappers import Response
 
 from app.indexing.gitcli import run_git
@@ -270,3 +271,36 @@ def _deliver(repo: str, event: str, payload: dict[str, Any]) -> None:
                 pass  # as GitHub: a failed delivery is shown on the hook, not retried here
 
     threading.Timer(0.2, send).start()
+
+
+@bp.get("/<owner>/<repo>", defaults={"rest": ""})
+@bp.get("/<owner>/<repo>/<path:rest>")
+def web(owner: str, repo: str, rest: str) -> Any:
+    """The host's web pages the app links to: the repository (its pull requests), a pull
+    request, a commit (``git show --stat``), a branch or tag (its log)."""
+    git_dir = _git_dir(owner, repo)
+    if git_dir is None:
+        return Response("Not Found\n", 404, mimetype="text/plain")
+    kind, _, name = rest.partition("/")
+    pulls = load()["pulls"].get(repo, [])
+    if kind == "pull" and name.isdigit():
+        pull = next((p for p in pulls if p["number"] == int(name)), None)
+        if pull is None:
+            return Response("Not Found\n", 404, mimetype="text/plain")
+        return render_template("sandbox/host_page.html", title=f"#{name} {pull['title']}",
+                               pull=pull, pulls=None)
+    if kind in ("commit", "tree", "releases") and name:
+        rev = name.removeprefix("tag/")
+        if kind == "commit" and not re.fullmatch(r"[0-9a-f]{4,64}", rev):
+            return Response("Not Found\n", 404, mimetype="text/plain")
+        ref = rev if kind == "commit" else (f"refs/heads/{rev}" if kind == "tree"
+                                            else f"refs/tags/{rev}")
+        args = (["show", "--stat", "--no-color", "--end-of-options", ref] if kind == "commit"
+                else ["log", "--oneline", "-n", "50", "--end-of-options", ref])
+        shown = run_git(args, git_dir=git_dir, check=False)
+        if shown.returncode != 0:
+            return Response("Not Found\n", 404, mimetype="text/plain")
+        return render_template("sandbox/host_page.html", title=f"{owner}/{repo} {rev}",
+                               text=shown.stdout.decode("utf-8", "replace"), pulls=None)
+    return render_template("sandbox/host_page.html", title=f"{owner}/{repo}", pulls=pulls,
+                           owner=owner, repo=repo)

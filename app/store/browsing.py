@@ -149,14 +149,22 @@ def page_items(repositories: dict[int, VisibleRepository],
     with their issue keys: two queries for the whole page."""
     if not pairs:
         return []
+    by_repository: dict[int, list[str]] = {}
+    for repository_id, sha in pairs:
+        by_repository.setdefault(repository_id, []).append(sha)
+
+    def where(table: Any) -> Any:
+        # One index range per repository (OR of them), not a row-value IN, which
+        # PostgreSQL plans as a scan of the whole table.
+        return sa.or_(*(sa.and_(table.repository_id == r, table.sha.in_(shas))
+                        for r, shas in by_repository.items()))
+
     rows = {(r.repository_id, r.sha): r for r in db.session.execute(
-        sa.select(*Commit.__table__.c).where(
-            sa.tuple_(Commit.repository_id, Commit.sha).in_(pairs)))}
+        sa.select(*Commit.__table__.c).where(where(Commit)))}
     keys: dict[tuple[int, str], list[str]] = {}
     for repository_id, sha, key in db.session.execute(
             sa.select(CommitKey.repository_id, CommitKey.sha, CommitKey.issue_key)
-            .where(sa.tuple_(CommitKey.repository_id, CommitKey.sha).in_(pairs))
-            .order_by(CommitKey.issue_key)):
+            .where(where(CommitKey)).order_by(CommitKey.issue_key)):
         keys.setdefault((repository_id, sha), []).append(key)
     return [{**commit_json(rows[p], repositories[p[0]]), "issue_keys": keys.get(p, [])}
             for p in pairs if p in rows]
