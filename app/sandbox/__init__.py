@@ -47,9 +47,8 @@ def init_app(app: Flask) -> None:
         return
     from app.sandbox import actions, host, jira_rest, views  # noqa: F401  (routes on bp)
 
-    app.register_blueprint(bp)
-    app.register_blueprint(jira_rest.bp)
-    app.register_blueprint(host.bp)
+    for blueprint in (bp, jira_rest.bp, host.bp):
+        app.register_blueprint(blueprint)
     app.extensions["ap_scripts"].append(ap_script)
     app.extensions["install_keys"].trust_local(
         KID_PREFIX, lambda: app.config["BASE_URL"] + "/dev/install-keys")

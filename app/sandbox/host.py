@@ -29,8 +29,10 @@ from werkzeug.wrappers import Response
 
 from app.indexing.gitcli import run_git
 from app.sandbox import examples, install
+from app.sandbox.guard import loopback_only
 
 bp = Blueprint("sandbox_host", __name__, url_prefix="/dev/github")
+bp.before_request(loopback_only)
 OWNER = "sandbox"
 _lock = threading.Lock()
 

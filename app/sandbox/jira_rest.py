@@ -25,8 +25,10 @@ from flask import Blueprint, current_app, g, jsonify, request, session
 from werkzeug.wrappers import Response
 
 from app.sandbox import install, site, tokens
+from app.sandbox.guard import loopback_only
 
 bp = Blueprint("sandbox_rest", __name__, url_prefix="/dev/rest")
+bp.before_request(loopback_only)
 SESSION_USER = "sandbox_user"
 
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import abort, current_app, g, render_template, request, session
-from werkzeug.wrappers import Response
+from flask import abort, current_app, render_template, request, session
 
 from app.sandbox import bp, examples, frames, install, site
+from app.sandbox.guard import loopback_only
 from app.sandbox.jira_rest import SESSION_USER
 
 
@@ -28,21 +28,11 @@ def current_user() -> site.User:
     return site.user(session.get(SESSION_USER))
 
 
-@bp.before_request
-def loopback_only() -> Response | None:
-    """The sandbox is for the developer's own machine: refused from anywhere else."""
-    address = request.remote_addr or ""
-    if not (address.startswith("127.") or address == "::1"):
-        return Response("The Gitbridge sandbox answers only on this machine (loopback).\n", 403,
-                        mimetype="text/plain")
-    g.sandbox_user = current_user()
-    return None
+bp.before_request(loopback_only)
 
 
-@bp.app_context_processor
+@bp.context_processor
 def chrome() -> dict[str, Any]:
-    if not request.blueprint or not request.blueprint.startswith("sandbox"):
-        return {}
     return {"users": site.USERS, "projects": site.PROJECTS,
             "app_key": current_app.config["APP_KEY"], "app_origin": _origin()}
 

@@ -86,3 +86,12 @@ def test_production_has_no_sandbox(migrated: dict[str, str], tmp_path: Path) -> 
                  "/dev/rest/api/3/myself", "/dev/static/ap.js", "/dev/github/api/v3/user"):
         assert client.get(path).status_code == 404, path
     assert "sandbox" not in app.blueprints
+
+
+def test_the_sandbox_answers_only_on_loopback(sandbox: Sandbox) -> None:
+    client = sandbox.app.test_client()
+    for path in ("/dev/", "/dev/rest/api/3/myself", "/dev/github/api/v3/user",
+                 "/dev/git/sandbox/alpha-web.git/info/refs"):
+        far = client.get(path, environ_base={"REMOTE_ADDR": "192.0.2.7"})
+        assert far.status_code == 403, path
+        assert "only on this machine" in far.get_data(as_text=True)
