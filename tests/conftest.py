@@ -122,6 +122,20 @@ def connect(app: Flask, client: FlaskClient, fake_atlassian: FakeAtlassian) -> C
     return ConnectActions(app, client, fake_atlassian)
 
 
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium per test process (Playwright's sync API allows one at a time), for
+    the pages' tests and the sandbox's."""
+    from tests.support.browser import launch
+
+    playwright, browser = launch()
+    try:
+        yield browser
+    finally:
+        browser.close()
+        playwright.stop()
+
+
 @pytest.fixture
 def redis_conn() -> Iterator[redis.Redis]:
     conn = redis.Redis.from_url(TEST_REDIS_URL)

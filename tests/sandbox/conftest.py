@@ -18,7 +18,6 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
-from tests.support.browser import launch
 from tests.support.indexing import drain
 from tests.support.sandbox import SandboxPage
 
@@ -36,16 +35,6 @@ class Sandbox:
     def open(self, browser: Any, path: str, user: str = "developer",
              viewport: tuple[int, int] = (1280, 1000)) -> SandboxPage:
         return SandboxPage.open(browser, self.url, path, user, viewport)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    playwright, browser = launch()
-    try:
-        yield browser
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 @pytest.fixture
