@@ -3,7 +3,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/gitbridge_test
 
-.PHONY: setup dev test test-sqlite test-postgres services lint bench forge-ui
+AUI := app/static/vendor/aui/VERSION
+
+.PHONY: setup static dev test test-sqlite test-postgres services lint bench forge-ui
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -11,7 +13,15 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed
+# Front-end assets: AUI from its npm package (the lockfile's exact version) into
+# app/static/vendor/aui, so pages never load it from a CDN at run time.
+$(AUI): package.json package-lock.json scripts/build-static.mjs
+	npm ci --no-audit --no-fund --loglevel=error
+	npm run --silent build
+
+static: $(AUI)
+
+setup: $(VENV)/.installed $(AUI)
 
 dev: setup
 	bash .ci/services redis

@@ -50,7 +50,7 @@ def _register_surfaces(app: Flask) -> None:
     """One blueprint per surface Jira, browsers, git hosts and operators reach."""
     import descriptor
     import webhooks
-    from app import api, connect, health, oauth_routes, pages
+    from app import api, connect, health, oauth_routes, pages, sandbox
 
     health.init_app(app)
     connect.init_app(app)
@@ -59,3 +59,4 @@ def _register_surfaces(app: Flask) -> None:
     api.init_app(app)
     oauth_routes.init_app(app)
     webhooks.init_app(app)
+    sandbox.init_app(app)  # development only: the stand-in Jira at /dev/

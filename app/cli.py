@@ -123,7 +123,7 @@ def rotate_keys() -> None:
 @with_appcontext
 def dev(port: int, host: str) -> None:
     """Migrate the embedded database, start a worker, the scheduler and the web app, and
-    print the descriptor URL."""
+    print the descriptor URL and the sandbox URL (a stand-in Jira at /dev/)."""
     from flask_migrate import upgrade
     from werkzeug.serving import run_simple
 
@@ -145,6 +145,8 @@ def dev(port: int, host: str) -> None:
     click.echo(f"Worker:   pid {children[0].pid} on {app.config['REDIS_URL']}")
     click.echo(f"Scheduler: pid {children[1].pid}")
     click.echo(f"Descriptor URL: {app.config['BASE_URL']}/atlassian-connect.json")
+    click.echo(f"Sandbox:   {app.config['BASE_URL']}/dev/  (a stand-in Jira with Gitbridge "
+               "installed: open it, connect the example repositories, open an issue)")
     # SIGTERM must unwind through ``finally`` so the worker child is stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:

@@ -171,6 +171,8 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         if allow_private is not None
         else not production,
         "DATA_DIR": env.get("GITBRIDGE_DATA_DIR") or str(instance / "repos"),
+        # The development sandbox's own state (its signing key, its example repositories).
+        "SANDBOX_DIR": env.get("GITBRIDGE_SANDBOX_DIR") or str(instance / "sandbox"),
         # Seconds a dead worker's repository lock outlives it (heartbeat every third).
         "INDEX_LOCK_TTL": float(env.get("GITBRIDGE_INDEX_LOCK_TTL") or 30),
         # Webhooks: per-integration rate, body size limit, how long deliveries are kept.

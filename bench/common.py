@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Integration, Repository, Tenant  # noqa: E402
-from tests.conftest import _reset_postgres  # noqa: E402
+from tests.support.services import reset_postgres  # noqa: E402
 
 BENCH_DB = os.environ.get(
     "GITBRIDGE_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/gitbridge_bench"
@@ -40,7 +40,7 @@ def bench_env(tmp: Path) -> dict[str, str]:
 def fresh_app(env: dict[str, str]) -> Any:
     from flask_migrate import upgrade
 
-    _reset_postgres(BENCH_DB)
+    reset_postgres(BENCH_DB)
     app = create_app(env)
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)

@@ -82,6 +82,7 @@ def base_env(session_tmp: Path, fake_atlassian: FakeAtlassian) -> dict[str, str]
         "GITBRIDGE_INSTALL_KEYS_URL": fake_atlassian.url + "/keys",
         "GITBRIDGE_ALLOWED_JIRA_HOSTS": "atlassian.net,127.0.0.1",
         "GITBRIDGE_DATA_DIR": str(session_tmp / "repos"),
+        "GITBRIDGE_SANDBOX_DIR": str(session_tmp / "sandbox"),
     }
 
 
@@ -119,6 +120,20 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def connect(app: Flask, client: FlaskClient, fake_atlassian: FakeAtlassian) -> ConnectActions:
     return ConnectActions(app, client, fake_atlassian)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium per test process (Playwright's sync API allows one at a time), for
+    the pages' tests and the sandbox's."""
+    from tests.support.browser import launch
+
+    playwright, browser = launch()
+    try:
+        yield browser
+    finally:
+        browser.close()
+        playwright.stop()
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ def run_env(tmp_path: Path, **extra: str) -> dict[str, str]:
             "GITBRIDGE_DATABASE_URL": f"sqlite:///{tmp_path / 'dev.db'}",
             "GITBRIDGE_SECRET_KEY": "cli-test",
             "GITBRIDGE_DATA_DIR": str(tmp_path / "repos"),
+            "GITBRIDGE_SANDBOX_DIR": str(tmp_path / "sandbox"),
             "GITBRIDGE_REDIS_URL": conftest.TEST_REDIS_URL.rsplit("/", 1)[0] + "/14",
             **extra,
         }
@@ -73,11 +74,17 @@ def test_dev_migrates_starts_worker_and_serves(tmp_path: Path) -> None:
         assert descriptor is not None, "gitbridge dev did not start"
         assert descriptor["baseUrl"] == f"http://localhost:{port}"
         assert (tmp_path / "dev.db").exists()
+        # The sandbox installs itself through the running app's lifecycle on first visit.
+        home = requests.get(f"http://127.0.0.1:{port}/dev/", timeout=60)
+        assert home.status_code == 200, home.text
+        assert "Connect the example repositories" in home.text
+        assert (tmp_path / "sandbox" / "shared-secret").exists()
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=30)
     assert f"Descriptor URL: http://localhost:{port}/atlassian-connect.json" in output
     assert "Worker:" in output
+    assert f"Sandbox:   http://localhost:{port}/dev/" in output
 
 
 def test_worker_burst_runs_and_exits(tmp_path: Path) -> None:

@@ -42,6 +42,8 @@ from app.api import (  # noqa: E402,F401  (routes register on bp)
     integrations,
     me,
     oauth,
+    reports,
+    repositories,
     settings,
 )
 

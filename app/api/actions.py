@@ -117,8 +117,8 @@ def _target(issue: dict[str, Any], body: dict[str, Any]
 
 def _text(body: dict[str, Any], name: str, required: bool = True) -> str:
     value = body.get(name)
-    if value is None and not required:
-        return ""
+    if not required and (value is None or (isinstance(value, str) and not value.strip())):
+        return ""  # an optional field left empty (as the create form sends it)
     if not isinstance(value, str) or not value.strip():
         raise Problem(400, "invalid_request", f"'{name}' is required")
     return value.strip()

@@ -8,6 +8,7 @@ associated with the issue's project are searched.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from flask import current_app, g, request
@@ -19,14 +20,12 @@ from app.errors import Problem
 from app.extensions import db
 from app.http import ApiError, ApiNotFound
 from app.indexing.errors import GitError
-from app.indexing.gitcli import run_git
 from app.jira import permissions
 from app.models import CommitKey
-from app.store import development
+from app.store import compare, development
 
 ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-[1-9][0-9]*$")
 SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
-MAX_DIFF_BYTES = 512 * 1024
 
 
 def _issue_cache() -> TTLCache[Any]:
@@ -114,24 +113,12 @@ def commit_diff(key: str, repository_id: int, sha: str) -> dict[str, Any]:
     ).first()
     if repository_id not in repositories or linked is None:
         raise Problem(404, "not_found", "that commit is not linked to this issue")
-    mirror = repositories[repository_id].mirror
+    return diff_answer(repositories[repository_id].mirror, sha, path)
+
+
+def diff_answer(mirror: Path, sha: str, path: str, base: str | None = None) -> dict[str, Any]:
+    """A file's diff for the pages, or a Problem when git cannot give it."""
     try:
-        parent = (
-            run_git(["rev-parse", "--verify", "--quiet", f"{sha}^1"], git_dir=mirror, check=False)
-            .stdout.decode()
-            .strip()
-        )
-        args = (
-            ["diff", "--no-color", "-M", parent, sha]
-            if parent
-            else ["diff-tree", "-p", "--no-color", "--root", sha]
-        )
-        out = run_git([*args, "--", path], git_dir=mirror, timeout=30).stdout
+        return compare.file_diff(mirror, sha, path, base=base)
     except GitError as exc:
         raise Problem(502, "diff_unavailable", exc.message) from exc
-    truncated = len(out) > MAX_DIFF_BYTES
-    return {
-        "path": path,
-        "diff": out[:MAX_DIFF_BYTES].decode("utf-8", "replace"),
-        "truncated": truncated,
-    }

@@ -2,12 +2,17 @@
 
 A key id names an immutable key, so a fetched key is kept for a day; failures are not
 cached, so a CDN hiccup does not lock out installs for long.
+
+Development may add one more source that is asked first for key ids with its prefix:
+the sandbox (``app.sandbox``) signs its installs with a local key and serves the public
+half over HTTP, as Atlassian's CDN does. Production never has such a source.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from app.connect.tokens import KID_PATTERN, TokenError
 from app.http import ApiError, ApiNotFound, HttpClient
@@ -20,6 +25,17 @@ class InstallKeyStore:
         self._client = HttpClient(base_url)
         self._cache: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
+        self._local: tuple[str, Callable[[], str]] | None = None
+
+    def trust_local(self, prefix: str, base_url: Callable[[], str]) -> None:
+        """Fetch key ids starting with ``prefix`` from ``base_url()`` instead (development
+        only: the sandbox's own key service)."""
+        self._local = (prefix, base_url)
+
+    def _source(self, kid: str) -> HttpClient:
+        if self._local is not None and kid.startswith(self._local[0]):
+            return HttpClient(self._local[1]())
+        return self._client
 
     def get(self, kid: str) -> str:
         """The PEM public key for ``kid``.
@@ -34,7 +50,7 @@ class InstallKeyStore:
         if cached and cached[0] > time.monotonic():
             return cached[1]
         try:
-            pem = self._client.request("GET", kid).text
+            pem = self._source(kid).request("GET", kid).text
         except ApiNotFound as exc:
             raise TokenError("unknown install key id (kid)") from exc
         except ApiError as exc:

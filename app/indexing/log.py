@@ -213,6 +213,7 @@ def stream_commits(
             message=message,
             files=tuple(_file_change(c, p, o, counts) for c, p, o in files),
             issue_keys=extract_keys(message),
+            stats_done=line_counts,
         )
 
 

@@ -63,6 +63,9 @@ class Commit:
     message: str
     files: tuple[FileChange, ...]
     issue_keys: tuple[str, ...]
+    #: The files' line counts are final (binary files keep None); False when they come
+    #: later (a second pass) or never (webhook payloads).
+    stats_done: bool = False
 
 
 @dataclass(frozen=True, slots=True)

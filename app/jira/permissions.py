@@ -79,3 +79,63 @@ def project_list(tenant: Any) -> list[dict[str, Any]]:
 
     result: list[dict[str, Any]] = _cache().get_or_set((tenant.id, "projects"), ask)
     return result
+
+
+#: Jira's permissions/check takes this many projects per request entry.
+CHECK_CHUNK = 1000
+
+
+def projects_with(tenant: Any, account_id: str | None,
+                  permissions: tuple[str, ...] = DEV_PERMISSIONS) -> set[str]:
+    """Keys of the site's projects on which the user holds every one of ``permissions``
+    (one permission check for all of them, cached like the others)."""
+    if not account_id:
+        return set()
+
+    def ask() -> set[str]:
+        projects = [p for p in project_list(tenant) if p.get("id") and p.get("key")]
+        by_id = {int(p["id"]): str(p["key"]) for p in projects}
+        ids = list(by_id)
+        allowed: set[str] = set()
+        for start in range(0, len(ids), CHECK_CHUNK):
+            chunk = ids[start:start + CHECK_CHUNK]
+            answer = jira_for(tenant).check_permissions({
+                "accountId": account_id,
+                "projectPermissions": [{"permissions": list(permissions), "projects": chunk}],
+            })
+            granted: dict[str, set[int]] = {}
+            for entry in answer.get("projectPermissions", []):
+                granted.setdefault(entry.get("permission"), set()).update(
+                    int(p) for p in entry.get("projects", []))
+            allowed.update(by_id[i] for i in chunk
+                           if all(i in granted.get(name, set()) for name in permissions))
+        return allowed
+
+    result: set[str] = _cache().get_or_set(
+        (tenant.id, account_id, "projects-with", permissions), ask)
+    return result
+
+
+def project_id(tenant: Any, key: str) -> int | None:
+    """The id of the project with ``key`` (from the cached project list), or None."""
+    for project in project_list(tenant):
+        if str(project.get("key") or "").upper() == key and project.get("id"):
+            return int(project["id"])
+    return None
+
+
+def can_browse_project(tenant: Any, account_id: str | None, project: int) -> bool:
+    """Browse Projects on one project."""
+    if not account_id:
+        return False
+
+    def ask() -> bool:
+        answer = jira_for(tenant).check_permissions({
+            "accountId": account_id,
+            "projectPermissions": [{"permissions": ["BROWSE_PROJECTS"], "projects": [project]}],
+        })
+        return any(project in {int(p) for p in e.get("projects", [])}
+                   for e in answer.get("projectPermissions", [])
+                   if e.get("permission") == "BROWSE_PROJECTS")
+
+    return bool(_cache().get_or_set((tenant.id, account_id, "browse", project), ask))

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Computed,
     DateTime,
     ForeignKey,
     Index,
@@ -25,11 +26,21 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 
+#: The project part of an issue key (``ABC`` of ``ABC-12``), in SQL both databases run:
+#: project keys are upper-case letters, digits and ``_``, so trimming those from the
+#: left leaves ``-12``, and the length difference is the project key's length.
+PROJECT_KEY_SQL = (
+    "substr(issue_key, 1, length(issue_key) - "
+    "length(ltrim(issue_key, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_')))"
+)
+
 
 class Commit(db.Model):  # type: ignore[name-defined]
-    """Keyed by (repository, sha): one index to maintain per row written."""
+    """Keyed by (repository, sha). The second index serves "a repository's commits,
+    newest first" (the Repository Browser, last commits)."""
 
     __tablename__ = "commits"
+    __table_args__ = (Index("ix_commits_repository_time", "repository_id", "committed_at"),)
 
     repository_id: Mapped[int] = mapped_column(
         ForeignKey("repositories.id", ondelete="CASCADE"), primary_key=True
@@ -50,11 +61,18 @@ class Commit(db.Model):  # type: ignore[name-defined]
 
 
 class CommitKey(db.Model):  # type: ignore[name-defined]
-    """One issue key mentioned by one commit, denormalised for the issue query."""
+    """One issue key mentioned by one commit, denormalised for the issue query.
+
+    ``project_key`` is computed by the database (the writers never set it), so a
+    project's commits page reads one index range, newest first, like an issue's. The
+    migration makes it virtual on SQLite (which cannot add a stored one to a table).
+    """
 
     __tablename__ = "commit_keys"
     __table_args__ = (
         Index("ix_commit_keys_lookup", "tenant_id", "issue_key", "committed_at", "sha"),
+        Index("ix_commit_keys_project", "tenant_id", "project_key", "committed_at", "sha"),
+        Index("ix_commit_keys_repository_time", "repository_id", "committed_at"),
     )
 
     repository_id: Mapped[int] = mapped_column(
@@ -64,6 +82,7 @@ class CommitKey(db.Model):  # type: ignore[name-defined]
     issue_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    project_key: Mapped[str] = mapped_column(String(64), Computed(PROJECT_KEY_SQL, persisted=True))
 
 
 class Branch(db.Model):  # type: ignore[name-defined]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, g, render_template, request
 
@@ -46,13 +47,20 @@ def frame_ancestors(response: Response) -> Response:
     allowed Jira domains)."""
     tenant = g.get("tenant")
     if tenant is not None:
-        sources = " ".join(tenant.site_urls)
+        # Origins only: a source with a path (a site at https://host/jira) would match
+        # that exact path, never the site's pages that frame us.
+        sources = " ".join(_origin(url) for url in tenant.site_urls)
     else:
         sources = " ".join(f"https://*.{h}" for h in current_app.config["ALLOWED_JIRA_HOSTS"])
     response.headers["Content-Security-Policy"] = f"frame-ancestors 'self' {sources}"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @bp.errorhandler(Problem)
@@ -110,10 +118,27 @@ def create_branch() -> str:
     )
 
 
+@bp.get("/issue-rollup")
+@page_token_required
+def issue_rollup() -> str:
+    """An issue's commits summed up: first and last, lines by developer, files."""
+    return render_template("issue_rollup.html", **issue_context())
+
+
+@bp.get("/project-commits")
+@page_token_required
+def project_commits() -> str:
+    """A project's linked commits, in the issue tab's format."""
+    return render_template("project_commits.html", **issue_context())
+
+
 @bp.get("/repository-browser")
 @page_token_required
 def repository_browser() -> str:
-    return render_template("repository_browser.html")
+    """Repositories the user may browse, their commits, Compare, and the user's tokens."""
+    tenant = g.tenant
+    return render_template("repository_browser.html",
+                           site_url=tenant.display_url or tenant.base_url)
 
 
 @bp.get("/user-settings")
@@ -123,5 +148,21 @@ def user_settings() -> str:
     return render_template("user_settings.html")
 
 
+#: Atlassian's Connect script; Connect requires pages to load it from this CDN.
+ALL_JS = "https://connect-cdn.atl-paas.net/all.js"
+
+
+def ap_script_url() -> str:
+    """The ``AP`` script for this page: Atlassian's, unless a registered chooser (the
+    development sandbox, for pages it frames itself) names another for the tenant."""
+    tenant = g.get("tenant")
+    for choose in current_app.extensions.get("ap_scripts", []):
+        if url := choose(tenant):
+            return str(url)
+    return ALL_JS
+
+
 def init_app(app: Flask) -> None:
+    app.extensions.setdefault("ap_scripts", [])
     app.register_blueprint(bp)
+    app.context_processor(lambda: {"ap_script_url": ap_script_url})

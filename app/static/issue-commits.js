@@ -1,146 +1,30 @@
-/* Every commit of an issue, grouped by repository (newest first), with files, line
- * counts and per-file diffs loaded on demand. */
+/* Every commit of an issue (the issue's Git commits tab) or of a project (its Git
+ * commits page), grouped by repository, newest first, with files, line counts and
+ * per-file diffs loaded on demand. */
 (function () {
   "use strict";
   var gb = window.gitbridge;
   var el = gb.el;
 
-  var FIRST_FILES = 20;
-  var CHANGE = {
-    added: ["added", "aui-lozenge-success"],
-    modified: ["modified", "aui-lozenge-current"],
-    deleted: ["deleted", "aui-lozenge-removed"],
-    renamed: ["renamed", "aui-lozenge-moved"],
-    copied: ["copied", "aui-lozenge-moved"],
-    type_changed: ["type changed", "aui-lozenge-complete"],
-    unknown: ["changed", ""]
-  };
-
   var root = document.getElementById("gb-commits");
-  var key = ""; // the issue, from the page's context (gitbridge.context)
+  // The issue or project, from the page's context (gitbridge.context: Connect reads the
+  // page's data attributes, Forge the extension context).
+  var key = "";
+  var project = "";
   var state = { groups: new Map(), total: 0, next: null, list: null, summary: null, footer: null };
 
-  function base() { return "/issues/" + encodeURIComponent(key); }
-
-  // -- files and diffs ----------------------------------------------------------------
-
-  function changeLozenge(type) {
-    var c = CHANGE[type] || CHANGE.unknown;
-    return el("span", { className: "aui-lozenge aui-lozenge-subtle gb-lozenge gb-change " + c[1], text: c[0] });
+  function listPath(cursor) {
+    var path = project && !key ? "/projects/" + encodeURIComponent(project) + "/commits"
+      : "/issues/" + encodeURIComponent(key) + "/development";
+    return cursor ? path + "?cursor=" + encodeURIComponent(cursor) : path;
   }
 
-  function lineCounts(file, statsComplete) {
-    if (typeof file.added !== "number" && typeof file.removed !== "number") {
-      return statsComplete
-        ? el("span", { className: "gb-muted gb-small", text: "binary" })
-        : el("span", { className: "gb-muted gb-small", title: "Line counts are still being computed", text: "…" });
-    }
-    return el("span", { className: "gb-linecounts" },
-      el("span", { className: "gb-added", title: gb.plural(file.added || 0, "line") + " added", text: "+" + (file.added || 0) }),
-      " ",
-      el("span", { className: "gb-removed", title: gb.plural(file.removed || 0, "line") + " removed", text: "\u2212" + (file.removed || 0) }));
-  }
-
-  function diffClass(line) {
-    if (line.indexOf("@@") === 0) { return "gb-diff-hunk"; }
-    if (/^(diff --git|index |--- |\+\+\+ |new file mode|deleted file mode|old mode|new mode|similarity index|rename from|rename to|copy from|copy to|Binary files)/.test(line)) {
-      return "gb-diff-meta";
-    }
-    if (line.charAt(0) === "+") { return "gb-diff-add"; }
-    if (line.charAt(0) === "-") { return "gb-diff-del"; }
-    if (line.charAt(0) === "\\") { return "gb-diff-meta"; }
-    return "gb-diff-ctx";
-  }
-
-  function renderDiff(data) {
-    var text = (data.diff || "").replace(/\n$/, "");
-    if (!text) { return el("p", { className: "gb-muted gb-small gb-diff-empty", text: "No textual changes in this file." }); }
-    var pre = el("pre", { className: "gb-diff", tabindex: "0" });
-    var fragment = document.createDocumentFragment();
-    text.split("\n").forEach(function (line) {
-      fragment.appendChild(el("span", { className: "gb-diff-line " + diffClass(line), text: line + "\n" }));
-    });
-    pre.appendChild(fragment);
-    return [data.truncated ? gb.message("warning", null, "This diff is too large to show in full; it was cut short.") : null, pre];
-  }
-
-  function fileRow(commit, file) {
-    var holder = el("div", { className: "gb-diff-holder", hidden: true });
-    var button = el("button", { type: "button", className: "aui-button aui-button-compact gb-diff-toggle",
-      "aria-expanded": "false", text: "Show diff" });
-    var loaded = false;
-    button.addEventListener("click", function () {
-      if (loaded) {
-        holder.hidden = !holder.hidden;
-        button.textContent = holder.hidden ? "Show diff" : "Hide diff";
-        button.setAttribute("aria-expanded", String(!holder.hidden));
-        gb.resize();
-        return;
-      }
-      var path = base() + "/commits/" + commit.repository.id + "/" + encodeURIComponent(commit.sha) +
-        "/diff?path=" + encodeURIComponent(file.path);
-      gb.busy(button, "Loading…", function () {
-        return gb.api("GET", path).then(function (data) {
-          loaded = true;
-          gb.clear(holder);
-          [].concat(renderDiff(data)).forEach(function (n) { if (n) { holder.appendChild(n); } });
-        }, function (err) {
-          gb.clear(holder).appendChild(gb.message("error", null, "Could not load the diff: " + err.message));
-        });
-      }).then(function () {
-        holder.hidden = false;
-        button.textContent = loaded ? "Hide diff" : "Show diff";
-        button.setAttribute("aria-expanded", String(loaded));
-        gb.resize();
-      });
-    });
-    var pathText = file.old_path && file.old_path !== file.path ? file.old_path + " \u2192 " + file.path : file.path;
-    return el("li", { className: "gb-file" },
-      el("div", { className: "gb-file-row" },
-        changeLozenge(file.change_type),
-        el("span", { className: "gb-file-path gb-mono", title: pathText, text: pathText }),
-        lineCounts(file, commit.stats_complete),
-        button),
-      holder);
-  }
-
-  function files(commit) {
-    var list = commit.files || [];
-    if (!list.length) { return el("p", { className: "gb-muted gb-small", text: "No file changes recorded." }); }
-    var ul = el("ul", { className: "gb-plain-list gb-files", "aria-label": "Files changed" },
-      list.slice(0, FIRST_FILES).map(function (f) { return fileRow(commit, f); }));
-    var added = list.reduce(function (n, f) { return n + (f.added || 0); }, 0);
-    var removed = list.reduce(function (n, f) { return n + (f.removed || 0); }, 0);
-    var head = el("div", { className: "gb-files-head gb-small" },
-      el("strong", { text: gb.plural(list.length, "file") + " changed" }), " ",
-      el("span", { className: "gb-added", text: "+" + added }), " ",
-      el("span", { className: "gb-removed", text: "\u2212" + removed }));
-    var out = [head, ul];
-    if (list.length > FIRST_FILES) {
-      var more = el("button", { type: "button", className: "aui-button aui-button-link gb-more",
-        text: "Show all " + list.length + " files" });
-      more.addEventListener("click", function () {
-        list.slice(FIRST_FILES).forEach(function (f) { ul.appendChild(fileRow(commit, f)); });
-        more.remove();
-        gb.resize();
-      });
-      out.push(more);
-    }
-    return out;
-  }
-
-  // -- commits and groups -------------------------------------------------------------
-
-  function commitCard(c) {
-    var author = c.author && c.author.name ? c.author.name : "unknown";
-    return el("li", { className: "gb-commit", dataset: { sha: c.sha } },
-      el("div", { className: "gb-commit-head" },
-        gb.link(c.url, c.short_sha, "gb-sha"),
-        el("span", { className: "gb-author", title: c.author && c.author.email ? c.author.email : null, text: author }),
-        el("span", { className: "gb-muted gb-small" }, gb.time(c.date)),
-        c.is_merge ? el("span", { className: "aui-lozenge aui-lozenge-subtle gb-lozenge", text: "merge" }) : null),
-      el("pre", { className: "gb-commit-body", text: c.message || "" }),
-      el("div", { className: "gb-commit-files" }, files(c)));
+  /* A file's diff is asked for through an issue the commit mentions (this one, or on the
+   * project page its first key), so the issue's permissions apply to the code. */
+  function diffPath(commit, file) {
+    var issue = key || (commit.issue_keys || [])[0] || "";
+    return "/issues/" + encodeURIComponent(issue) + "/commits/" + commit.repository.id + "/" +
+      encodeURIComponent(commit.sha) + "/diff?path=" + encodeURIComponent(file.path);
   }
 
   function group(repository) {
@@ -160,7 +44,9 @@
   function add(commits) {
     commits.forEach(function (c) {
       var g = group(c.repository);
-      g.list.appendChild(commitCard(c));
+      // The issue tab needs no keys on each card: they all mention this issue.
+      var card = gb.files.commitCard(key ? Object.assign({}, c, { issue_keys: null }) : c, diffPath);
+      g.list.appendChild(card);
       g.count += 1;
       g.badge.textContent = String(g.count);
     });
@@ -177,7 +63,7 @@
     var more = el("button", { type: "button", className: "aui-button gb-load-more", text: "Load more" });
     more.addEventListener("click", function () {
       gb.busy(more, "Loading…", function () {
-        return gb.api("GET", base() + "/development?cursor=" + encodeURIComponent(state.next)).then(function (data) {
+        return gb.api("GET", listPath(state.next)).then(function (data) {
           state.next = data.next;
           add(data.commits || []);
           footer();
@@ -190,10 +76,12 @@
   }
 
   function emptyState() {
+    var subject = key || project + " issues";
+    var example = key || project + "-1";
     return el("div", { className: "gb-empty" },
-      el("p", { className: "gb-empty-title", text: "No commits mention " + key + " yet" }),
-      el("p", {}, "Put ", el("code", { text: key }), " in a commit message, for example ",
-        el("code", { text: "git commit -m \"" + key + " Fix the login form\"" }),
+      el("p", { className: "gb-empty-title", text: "No commits mention " + subject + " yet" }),
+      el("p", {}, "Put ", el("code", { text: example }), " in a commit message, for example ",
+        el("code", { text: "git commit -m \"" + example + " Fix the login form\"" }),
         ", and the commit shows here with its files and diffs once its repository is indexed."),
       el("p", { className: "gb-muted gb-small", text: "Repositories are connected by a Jira administrator under Apps → Manage repositories." }));
   }
@@ -215,16 +103,25 @@
     footer();
   }
 
+  function failure(err) {
+    if (key) { return gb.issueError(err, load); }
+    if (err.status === 403) {
+      return gb.message("warning", null, "You need the Browse Projects permission on this project to see its commits. Ask a Jira administrator if you should have it.");
+    }
+    if (err.status === 404) { return gb.message("warning", null, "This project does not exist or you cannot see it."); }
+    return gb.message("error", "Could not load commits", err.message);
+  }
+
   function load() {
     root.setAttribute("aria-busy", "true");
-    if (!key) {
-      gb.clear(root).appendChild(gb.message("warning", null, "Open this from a Jira issue."));
+    if (!key && !project) {
+      gb.clear(root).appendChild(gb.message("warning", null, "Open this from a Jira issue or project."));
       root.removeAttribute("aria-busy");
       gb.resize();
       return;
     }
-    gb.api("GET", base() + "/development").then(render, function (err) {
-      gb.clear(root).appendChild(gb.issueError(err, load));
+    gb.api("GET", listPath()).then(render, function (err) {
+      gb.clear(root).appendChild(failure(err));
     }).then(function () {
       root.removeAttribute("aria-busy");
       gb.resize();
@@ -233,6 +130,7 @@
 
   gb.context().then(function (context) {
     key = context.issueKey || "";
+    project = context.projectKey || "";
     load();
   });
   setInterval(function () { gb.refreshTimes(root); }, 60000);

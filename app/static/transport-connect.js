@@ -39,9 +39,11 @@
 
   function context() {
     var node = document.querySelector("[data-issue-key]") || document.body;
+    var site = document.querySelector("[data-site-url]");
     return Promise.resolve({
       issueKey: node.getAttribute("data-issue-key") || "",
-      projectKey: node.getAttribute("data-project-key") || ""
+      projectKey: node.getAttribute("data-project-key") || "",
+      siteUrl: site ? site.getAttribute("data-site-url") || "" : ""
     });
   }
 

@@ -139,7 +139,7 @@ class DatabaseSink:
                     "committed_at": committed,
                     "message": c.message,
                     "files": _files_json(c.files),
-                    "stats_done": False,
+                    "stats_done": c.stats_done,
                 }
             )
             keys.extend(

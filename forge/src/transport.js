@@ -23,6 +23,7 @@ function context() {
     return {
       issueKey: (extension.issue && extension.issue.key) || "",
       projectKey: (extension.project && extension.project.key) || "",
+      siteUrl: (ctx && ctx.siteUrl) || "",
     };
   });
 }

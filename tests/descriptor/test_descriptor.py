@@ -28,6 +28,8 @@ CONTRACT_MODULES = {
     "repository-browser": "generalPages",
     "user-settings": "generalPages",
     "gitbridge-devtool": "jiraDevelopmentTool",
+    "issue-rollup": "jiraIssueContents",
+    "project-commits": "jiraProjectPages",
 }
 
 
@@ -85,6 +87,7 @@ def test_every_page_module_answers(connect: ConnectActions, key: str) -> None:
     client_key, secret = connect.installed()
     connect.fake.site("site-a").admins.add("user-1")
     url = module_url(key).replace("{issue.key}", "ABC-1").replace("{project.key}", "ABC")
+    url = url.replace("{project.id}", "10000")
     response = connect.page(url, client_key, secret)
     assert response.status_code == 200, response.get_data(as_text=True)
     html = response.get_data(as_text=True)

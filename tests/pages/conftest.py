@@ -4,24 +4,13 @@ site with an admin, a developer and a browse-only user."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from flask import Flask
 
 from tests.pages.helpers import ADMIN, BROWSE_ONLY, DEV, ISSUES
-from tests.support.browser import LiveServer, launch
+from tests.support.browser import LiveServer
 from tests.support.connect import ConnectActions
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    playwright, browser = launch()
-    try:
-        yield browser
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 @pytest.fixture

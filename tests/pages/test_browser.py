@@ -339,15 +339,3 @@ def test_load_more_commits(browser: Any, connect: ConnectActions, site: tuple[st
         clean(s)
     finally:
         s.close()
-
-
-@pytest.mark.parametrize("path", ["/pages/repository-browser"])
-def test_pages_still_to_come_say_so(browser: Any, connect: ConnectActions,
-                                    site: tuple[str, str], live: LiveServer, path: str) -> None:
-    s = page(browser, connect, site, live, path, ADMIN, viewport=(900, 500))
-    try:
-        expect(s.page.locator(".gb-coming")).to_contain_text("Coming in a later version")
-        s.screenshot(path.rsplit("/", 1)[1])
-        clean(s)
-    finally:
-        s.close()

@@ -1,14 +1,12 @@
 """A real browser (Debian's Chromium, driven by Playwright) on the app served over HTTP.
 
-Nothing of the app is mocked. The machine has no internet, so the browser's request
-routing answers the two CDNs the pages load:
-
-- ``connect-cdn.atl-paas.net/all.js`` (Atlassian's Connect script) with a small fake
-  whose ``AP.context.getToken`` hands out a real context JWT minted for the test
-  tenant, as Jira would;
-- ``unpkg.com`` (AUI) with an empty stylesheet and script, so the pages are seen with
-  their own fallback styles; set ``GITBRIDGE_TEST_AUI_DIR`` to an unpacked AUI
-  ``dist/aui`` folder (``npm pack @atlassian/aui``) to see them with the real AUI.
+Nothing of the app is mocked. AUI comes with the app's static files (bundled from its
+npm package by ``make static``). The machine has no internet, so the browser's request
+routing answers the one CDN script the pages load, Atlassian's Connect script
+``connect-cdn.atl-paas.net/all.js``, with a small fake whose ``AP.context.getToken``
+hands out a real context JWT minted for the test tenant, as Jira would. (The sandbox's
+browser tests, ``tests/sandbox``, need no fake at all: there the sandbox frames the
+pages and serves its own ``AP``.)
 
 Every other request leaving 127.0.0.1 is aborted. Each page gets a fresh browser
 context.
@@ -17,7 +15,6 @@ context.
 from __future__ import annotations
 
 import json
-import mimetypes
 import os
 import tempfile
 import threading
@@ -37,7 +34,7 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 ALL_JS = "https://connect-cdn.atl-paas.net/all.js"
-AUI_PREFIX = "/@atlassian/aui@"
+AUI_CSS = Path(__file__).resolve().parents[2] / "app/static/vendor/aui/aui-prototyping.css"
 SCREENSHOT_DIR = Path(os.environ.get(
     "GITBRIDGE_SCREENSHOT_DIR", Path(tempfile.gettempdir()) / "gitbridge-screenshots"))
 
@@ -107,6 +104,9 @@ def launch() -> tuple[Any, Any]:
     except ImportError:  # pragma: no cover - depends on the machine
         pytest.fail("the browser tests need Playwright: .venv/bin/pip install -e '.[dev]'",
                     pytrace=False)
+    if not AUI_CSS.is_file():
+        pytest.fail("the browser tests need AUI bundled into app/static/vendor: run `make static`",
+                    pytrace=False)
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: run `bash .ci/services` "
                     "(or `apt-get install -y chromium`); Playwright's own browser download "
@@ -148,23 +148,6 @@ class PageSession:
         self.context.close()
 
 
-def _aui_response(route: Any, path: str) -> None:
-    aui_dir = os.environ.get("GITBRIDGE_TEST_AUI_DIR")
-    name = path.split("/dist/aui/", 1)[-1]
-    if aui_dir:
-        file = (Path(aui_dir) / name).resolve()
-        if file.is_file() and Path(aui_dir).resolve() in file.parents:
-            ctype = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-            route.fulfill(status=200, body=file.read_bytes(), content_type=ctype)
-            return
-        route.fulfill(status=404, body="not in GITBRIDGE_TEST_AUI_DIR")
-        return
-    if name.endswith(".css"):
-        route.fulfill(status=200, body="/* AUI stand-in */", content_type="text/css")
-    else:
-        route.fulfill(status=200, body="/* AUI stand-in */", content_type="application/javascript")
-
-
 def _console(session: PageSession, msg: Any) -> None:
     # The browser logs every non-2xx response; the API's refusals are expected there.
     if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
@@ -192,8 +175,6 @@ def open_page(browser: Any, url: str, token: str, *,
 
     # Routes registered later take precedence: the catch-all first.
     context.route("**/*", anything_else)
-    context.route("https://unpkg.com/**", lambda route: _aui_response(
-        route, urlsplit(route.request.url).path))
     script = FAKE_ALL_JS.replace("__TOKEN__", json.dumps(token)).replace(
         "__REQUESTS__", json.dumps(ap_requests or {}))
     context.route(ALL_JS + "*", lambda route: route.fulfill(

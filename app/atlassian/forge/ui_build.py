@@ -35,6 +35,8 @@ RESOURCES: dict[str, dict[str, str]] = {
                     "general-settings.html": "general_settings.html"},
     "issue-development": {"index.html": "issue_development.html"},
     "issue-commits": {"index.html": "issue_commits.html"},
+    "issue-rollup": {"index.html": "issue_rollup.html"},
+    "project-commits": {"index.html": "project_commits.html"},
     "global-pages": {"index.html": "repository_browser.html",
                      "user-settings.html": "user_settings.html"},
 }
@@ -45,7 +47,10 @@ ROUTES: dict[str, dict[str, str]] = {
                      "settings": "user-settings.html"},
 }
 
-STATIC_REF = re.compile(r'(src|href)="/static/([A-Za-z0-9_.-]+)"')
+STATIC_REF = re.compile(r'(src|href)="/static/([A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*)"')
+#: Bundled packages are copied whole: their stylesheets load fonts and icons by
+#: relative URL.
+VENDOR = "vendor/"
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 INLINE_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
 
@@ -81,7 +86,12 @@ def build(app: Flask, out: Path = BUILD) -> list[Path]:
             html, needed = render_page(app, template, ROUTES.get(resource))
             (target / name).write_text(html)
             for asset in needed:
-                shutil.copyfile(static / asset, target / "static" / asset)
+                if asset.startswith(VENDOR):
+                    package = asset.split("/")[:2]
+                    shutil.copytree(static.joinpath(*package), target / "static" / Path(*package),
+                                    dirs_exist_ok=True)
+                else:
+                    shutil.copyfile(static / asset, target / "static" / asset)
         shutil.copyfile(BUNDLE, target / "forge-transport.js")
         written.append(target)
     return written

@@ -1,0 +1,58 @@
+"""The development sandbox at ``/dev/``: a stand-in Jira site served by the app itself.
+
+It installs itself as a tenant through the real signed-install path (its own RS256 key,
+served at ``/dev/install-keys/<kid>`` and trusted for its key ids in development only),
+plays Jira's page chrome, frames every page of the descriptor as Jira would (module URL
+variables, Jira's iframe parameters, qsh-bound page tokens) with a small ``AP`` of its
+own over postMessage, answers the app's Jira REST calls (verifying the app's JWTs), and
+offers example repositories (real git, served over smart HTTP, with pull requests on a
+GitHub-shaped stand-in host) to connect through the app's own API. Three users to
+switch between: an administrator, a developer and a Browse-only viewer.
+
+Registered only when ``GITBRIDGE_ENV=development``; production never imports the
+package, so ``/dev/`` is a 404 there.
+
+Modules: ``site`` (users, projects, issues), ``state`` (its key and secret on disk),
+``install`` (the lifecycle calls), ``tokens`` (page and context tokens, verifying the
+app's), ``frames`` (descriptor modules to iframe URLs), ``jira_rest`` (the REST API),
+``views`` (chrome), ``actions`` (user switch, tokens for ``AP``, connecting
+repositories), ``examples`` and ``git_http`` (the repositories it serves), ``host`` (a
+GitHub Enterprise-shaped host for the examples: pull requests, webhooks, branches and
+pull requests created from an issue).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, url_for
+
+from app.sandbox.site import CLIENT_KEY
+from app.sandbox.state import KID_PREFIX
+
+bp = Blueprint("sandbox", __name__, url_prefix="/dev", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+
+def ap_script(tenant: Any) -> str | None:
+    """Pages framed by the sandbox (their verified tenant is the sandbox's) load the
+    sandbox's ``AP`` instead of Atlassian's ``all.js``, which only works inside Jira."""
+    if tenant is not None and tenant.client_key == CLIENT_KEY:
+        return url_for("sandbox.static", filename="ap.js")
+    return None
+
+
+def init_app(app: Flask) -> None:
+    if app.config["ENV_NAME"] != "development":
+        return
+    from app.sandbox import actions, host, jira_rest, views  # noqa: F401  (routes on bp)
+
+    for blueprint in (bp, jira_rest.bp, host.bp):
+        app.register_blueprint(blueprint)
+    app.extensions["ap_scripts"].append(ap_script)
+    app.extensions["install_keys"].trust_local(
+        KID_PREFIX, lambda: app.config["BASE_URL"] + "/dev/install-keys")
+    # The sandbox site lives on the app's own host (http in development is allowed).
+    host = (app.config["BASE_URL"].split("://", 1)[1].split("/", 1)[0].split(":", 1)[0]).lower()
+    if host not in app.config["ALLOWED_JIRA_HOSTS"]:
+        app.config["ALLOWED_JIRA_HOSTS"] = [*app.config["ALLOWED_JIRA_HOSTS"], host]

@@ -1,0 +1,157 @@
+"""The stand-in Jira's pages: its chrome (top bar, project sidebar, issue view, admin and
+app pages) with the app's descriptor modules framed where Jira puts them.
+
+Locations as Jira Cloud has them: ``webPanels`` at ``atl.jira.view.issue.right.context``
+in the issue's right column, ``jiraIssueContents`` as buttons under the summary that
+open their panel in the issue, ``jiraProjectPages`` in the project sidebar
+(``/projects/<key>/apps/<module>``), ``generalPages`` under Apps
+(``system.top.navigation.bar``) or the profile menu (``system.user.options/personal``),
+``adminPages`` in the Apps section of Jira settings; general and admin pages at
+``/plugins/servlet/ac/<app key>/<module key>``. A module's ``user_is_admin`` condition
+hides its links from other users, as in Jira; opening its URL directly still frames it,
+so the app's own server-side check is what refuses.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import abort, current_app, render_template, request, session
+
+from app.sandbox import bp, examples, frames, install, site
+from app.sandbox.guard import loopback_only
+from app.sandbox.jira_rest import SESSION_USER
+
+
+def current_user() -> site.User:
+    return site.user(session.get(SESSION_USER))
+
+
+bp.before_request(loopback_only)
+
+
+@bp.context_processor
+def chrome() -> dict[str, Any]:
+    return {"users": site.USERS, "projects": site.PROJECTS,
+            "app_key": current_app.config["APP_KEY"], "app_origin": _origin()}
+
+
+def _origin() -> str:
+    base = current_app.config["BASE_URL"].split("://", 1)
+    return base[0] + "://" + base[1].split("/", 1)[0]
+
+
+def _nav() -> dict[str, Any]:
+    user = current_user()
+    general = frames.modules("generalPages")
+    admin = [m for m in frames.modules("adminPages") if user.admin or not m.admin_only]
+    return {"user": user,
+            "top_pages": [m for m in general if m.location != "system.user.options/personal"],
+            "personal_pages": [m for m in general if m.location == "system.user.options/personal"],
+            "admin_pages": admin}
+
+
+def _frame(mod: frames.Module, context: dict[str, Any], issue: site.Issue | None = None,
+           **options: Any) -> dict[str, Any]:
+    return {"module": mod, "url": frames.frame_url(mod, current_user(), context, issue),
+            "context": json.dumps(context), **options}
+
+
+def _page(template: str, **values: Any) -> str | tuple[str, int]:
+    try:
+        install.ensure_installed()
+        return render_template(template, **_nav(), **values)
+    except install.InstallFailed as exc:
+        return render_template("sandbox/not_installed.html", reason=str(exc),
+                               user=current_user()), 502
+
+
+@bp.get("/")
+def home() -> Any:
+    user = current_user()
+    return _page("sandbox/home.html", repositories=examples.Repositories(
+        install.state().repos_dir).listing(),
+        issues=[i for i in site.ISSUES if user.may(site.BROWSE, i.project_key)],
+        message=session.pop("sandbox_message", None))
+
+
+@bp.get("/browse/<key>")
+def issue_view(key: str) -> Any:
+    issue = site.issue(key)
+    user = current_user()
+    if issue is None or not user.may(site.BROWSE, issue.project_key):
+        return _page("sandbox/missing.html", what=f"Issue {key.upper()[:50]}"), 404
+    context = frames.context_for(issue)
+    panels = [_frame(m, context, issue) for m in frames.modules("webPanels")
+              if m.location == "atl.jira.view.issue.right.context"]
+    contents = [_frame(m, context, issue) for m in frames.modules("jiraIssueContents")]
+    actions = frames.modules("developmentActions")
+    return _page("sandbox/issue.html", issue=issue, project=site.project(issue.project_key),
+                 actions=actions,
+                 project_pages=frames.modules("jiraProjectPages"),
+                 panels=panels, contents=contents, open_content=request.args.get("content"))
+
+
+@bp.get("/browse/<key>/development/<action>")
+def development_action(key: str, action: str) -> Any:
+    """A Development panel action of the app (Create branch) for the issue, as Jira opens
+    it from its own panel."""
+    issue = site.issue(key)
+    mod = frames.module(action)
+    if issue is None or mod is None or mod.kind != "developmentActions" or not current_user(
+            ).may(site.BROWSE, issue.project_key):
+        return _page("sandbox/missing.html", what="This action"), 404
+    return _page("sandbox/app_page.html", admin=False, issue=issue,
+                 frame=_frame(mod, frames.context_for(issue), issue, size_to_parent=True))
+
+
+def _project_or_404(key: str) -> site.Project | None:
+    project = site.project(key)
+    if project is None or not current_user().may(site.BROWSE, project.key):
+        return None
+    return project
+
+
+@bp.get("/projects/<key>")
+def project_view(key: str) -> Any:
+    project = _project_or_404(key)
+    if project is None:
+        return _page("sandbox/missing.html", what=f"Project {key.upper()[:50]}"), 404
+    return _page("sandbox/project.html", project=project, issues=site.issues_of(project.key),
+                 project_pages=frames.modules("jiraProjectPages"), frame=None)
+
+
+@bp.get("/projects/<key>/apps/<module_key>")
+def project_page(key: str, module_key: str) -> Any:
+    project = _project_or_404(key)
+    mod = frames.module(module_key)
+    if project is None or mod is None or mod.kind != "jiraProjectPages":
+        return _page("sandbox/missing.html", what="This project page"), 404
+    return _page("sandbox/project.html", project=project, issues=[],
+                 project_pages=frames.modules("jiraProjectPages"),
+                 frame=_frame(mod, frames.context_for(project=project), size_to_parent=True))
+
+
+@bp.get("/plugins/servlet/ac/<app_key>/<module_key>")
+def app_page(app_key: str, module_key: str) -> Any:
+    mod = frames.module(module_key)
+    if app_key != current_app.config["APP_KEY"] or mod is None or mod.kind not in (
+            "generalPages", "adminPages"):
+        return _page("sandbox/missing.html", what="This app page"), 404
+    return _page("sandbox/app_page.html", frame=_frame(mod, frames.context_for(),
+                                                         size_to_parent=True),
+                 admin=mod.kind == "adminPages")
+
+
+@bp.get("/frame-url")
+def frame_url() -> Any:
+    """A signed iframe URL for ``AP.dialog.create({key})`` (the module, in the context
+    of the page that opened it)."""
+    mod = frames.module(request.args.get("module", ""))
+    if mod is None:
+        abort(404)
+    issue = site.issue(request.args.get("issue", "")) if request.args.get("issue") else None
+    project = site.project(request.args.get("project", "")) if request.args.get("project") else None
+    context = frames.context_for(issue, project)
+    return {"url": frames.frame_url(mod, current_user(), context, issue), "context": context}
