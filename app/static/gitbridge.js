@@ -4,7 +4,7 @@
  *   (window.gitbridgeTransport: transport-connect.js under Connect, the @forge/bridge
  *   bundle under Forge). Resolves with the parsed body (null for 204); rejects with a
  *   gitbridge.ApiError carrying status, code and the API's error.message.
- * - gitbridge.context(): a promise of the page's {issueKey, projectKey}.
+ * - gitbridge.context(): a promise of the page's {issueKey, projectKey, siteUrl}.
  * - gitbridge.el(...): builds DOM with textContent only. Untrusted text (commit
  *   messages, paths, branch names, error messages) never goes through innerHTML.
  * - gitbridge.confirm(...): an in-page modal confirmation (window.confirm is blocked or
@@ -65,7 +65,9 @@
 
   function context() {
     return Promise.resolve().then(function () { return transport().context(); }).catch(function () { return {}; })
-      .then(function (c) { return { issueKey: (c && c.issueKey) || "", projectKey: (c && c.projectKey) || "" }; });
+      .then(function (c) {
+        return { issueKey: (c && c.issueKey) || "", projectKey: (c && c.projectKey) || "", siteUrl: (c && c.siteUrl) || "" };
+      });
   }
 
   /* el("div", {className: "x", text: "y", href: url, on: {click: fn}}, child, ...)

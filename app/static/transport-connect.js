@@ -38,12 +38,14 @@
   }
 
   function context() {
-    var node = document.querySelector("[data-issue-key]") || document.body;
-    var site = document.querySelector("[data-site-url]");
+    function attribute(name) {
+      var node = document.querySelector("[" + name + "]");
+      return node ? node.getAttribute(name) || "" : "";
+    }
     return Promise.resolve({
-      issueKey: node.getAttribute("data-issue-key") || "",
-      projectKey: node.getAttribute("data-project-key") || "",
-      siteUrl: site ? site.getAttribute("data-site-url") || "" : ""
+      issueKey: attribute("data-issue-key"),
+      projectKey: attribute("data-project-key"),
+      siteUrl: attribute("data-site-url")
     });
   }
 

@@ -18,7 +18,7 @@ import requests
 from tests.atlassian.forge.conftest import app, forge  # noqa: F401  (Forge-enabled app)
 from tests.e2e.test_forge import ADMIN, DEV, ForgeClient, installed, live, served  # noqa: F401
 from tests.forge.test_manifest import FORGE, built
-from tests.support.browser import SCREENSHOT_DIR, _aui_response
+from tests.support.browser import SCREENSHOT_DIR
 from tests.support.forge import FakeForge
 from tests.support.indexing import drain
 
@@ -78,9 +78,6 @@ def open_built(browser: Any, path: str, handler: Any) -> tuple[Any, list[str]]: 
 
     def serve(route: Any) -> None:
         url = urlsplit(route.request.url)
-        if url.hostname == "unpkg.com":
-            _aui_response(route, url.path)
-            return
         file = (FORGE / "build" / url.path.lstrip("/")).resolve()
         if url.scheme + "://" + (url.hostname or "") != ORIGIN or not file.is_file():
             route.abort()
