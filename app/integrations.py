@@ -17,7 +17,8 @@ from urllib.parse import quote, urlsplit
 
 from flask import current_app, g
 
-from app import credentials, oauth, providers
+from app import credentials, jira_sync, oauth, providers
+from app.devinfo import status as devinfo_status
 from app.errors import Problem
 from app.extensions import db
 from app.git_hosts.base import Account, Provider
@@ -63,6 +64,7 @@ SETTING_TYPES: dict[str, tuple[type, ...]] = {
     "project_keys": (list, type(None)),
     "indexing_triggers": (bool,),
     "smart_commits": (bool,),
+    "devinfo": (bool,),
 }
 
 
@@ -310,8 +312,10 @@ def remove(integration: Integration) -> None:
     for repository in integration.repositories:
         remove_webhook(provider, repository)
         remove_mirror(repository)
+    owed = jira_sync.forget_integration(integration)
     db.session.delete(integration)
     db.session.commit()
+    jira_sync.queue_deletions([owed])
 
 
 def remove_mirror(repository: Repository) -> None:
@@ -379,6 +383,7 @@ def repository_json(repository: Repository) -> dict[str, Any]:
         "warnings": repository.warnings or [],
         "log": repository.index_log or [],
         "project_keys": repository.project_keys,
+        "devinfo": devinfo_status.as_json(repository),
         "webhook": {
             "installed": bool(repository.hook_id),
             "manual_steps": next((w["message"] for w in repository.warnings or []

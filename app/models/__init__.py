@@ -13,6 +13,7 @@ from app.models.index import (
     Tag,
 )
 from app.models.integration import DEFAULT_SETTINGS, Integration, IntegrationMode
+from app.models.jira_sync import DevinfoDeletion, DevinfoEntity, DevinfoState, SmartCommitRun
 from app.models.oauth import OAuthGrant
 from app.models.replay import UsedToken
 from app.models.repository import Repository, RepositoryStatus
@@ -27,6 +28,9 @@ __all__ = [
     "CommitKey",
     "Delivery",
     "DeliveryStatus",
+    "DevinfoDeletion",
+    "DevinfoEntity",
+    "DevinfoState",
     "Integration",
     "IntegrationMode",
     "OAuthGrant",
@@ -34,6 +38,7 @@ __all__ = [
     "PullRequestKey",
     "Repository",
     "RepositoryStatus",
+    "SmartCommitRun",
     "Tag",
     "Tenant",
     "TenantState",

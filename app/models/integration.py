@@ -24,6 +24,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "project_keys": None,
     "indexing_triggers": True,
     "smart_commits": True,
+    "devinfo": True,
 }
 
 
