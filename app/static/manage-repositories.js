@@ -21,6 +21,7 @@
     aws: "AWS credentials"
   };
   var ACTIVE = { queued: true, indexing: true };
+  var JIRA_ACTIVE = { queued: true, backfilling: true, sending: true };
 
   var listNode = document.getElementById("gb-integrations");
   var listMessage = document.getElementById("gb-list-message");
@@ -73,7 +74,7 @@
     clearTimeout(state.timer);
     if (state.stopped) { return; }
     var active = rows && rows.some(function (row) {
-      return row.repositories.some(function (r) { return ACTIVE[r.status]; });
+      return row.repositories.some(function (r) { return ACTIVE[r.status] || JIRA_ACTIVE[(r.devinfo || {}).status]; });
     });
     var delay = document.hidden ? HIDDEN_MS : (active ? FAST_MS : SLOW_MS);
     state.timer = setTimeout(refresh, delay);
@@ -244,6 +245,7 @@
     if (account) { features.push("indexing triggers " + onOff(settings.indexing_triggers !== false)); }
     if (account) { features.push("require user PAT " + onOff(!!settings.require_user_pat)); }
     features.push("smart commits " + onOff(settings.smart_commits !== false));
+    features.push("Jira Development panel " + onOff(settings.devinfo !== false));
     node.appendChild(el("dl", { className: "gb-facts" },
       el("dt", { text: "Host" }), el("dd", {}, kindName(integration.kind),
         integration.base_url ? [" · ", el("code", { className: "gb-break", text: integration.base_url })] : null),
@@ -326,7 +328,7 @@
     var area = el("div", { "aria-live": "assertive" });
     var name = el("input", { className: "text long-field", type: "text", name: "display_name", maxlength: "255", value: integration.display_name });
     var fields = gb.wizard.settingsFields(settings, { show: {
-      indexing_triggers: account, require_user_pat: account, smart_commits: true } });
+      indexing_triggers: account, require_user_pat: account, smart_commits: true, devinfo: true } });
     var form = el("form", { className: "aui top-label gb-edit-form", novalidate: true, autocomplete: "off" },
       el("h4", { className: "gb-edit-title", text: "Edit " + integration.display_name }),
       area, gb.field("Display name", name, { required: true }), fields.node);
@@ -584,6 +586,8 @@
         el("p", { className: "gb-small", text: "Until then Gitbridge checks this repository on a schedule. The values are under Webhook above." })));
     }
 
+    node.appendChild(gb.jiraPanel.section(repository, { resend: resendToJira }));
+
     var warnings = repository.warnings || [];
     if (warnings.length) {
       node.appendChild(el("div", { className: "aui-message aui-message-warning gb-repo-warnings" },
@@ -606,6 +610,15 @@
     return gb.busy(button, "Queuing…", function () {
       return gb.api("POST", "/repositories/" + repository.id + "/reindex").then(refresh);
     }).catch(actionFailed("Could not reindex " + repository.name));
+  }
+
+  function resendToJira(button, repository) {
+    return gb.busy(button, "Queuing…", function () {
+      return gb.api("POST", "/repositories/" + repository.id + "/devinfo/resend").then(function () {
+        flash("success", null, "Everything of " + repository.name + " is being sent to Jira's Development panel again.");
+        return refresh();
+      });
+    }).catch(actionFailed("Could not resend " + repository.name));
   }
 
   function reindexAll(button, integration) {
