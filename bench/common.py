@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Integration, Repository, Tenant  # noqa: E402
-from tests.conftest import _reset_postgres  # noqa: E402
+from tests.support.services import reset_postgres as _reset_postgres  # noqa: E402
 
 BENCH_DB = os.environ.get(
     "GITBRIDGE_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/gitbridge_bench"

@@ -20,16 +20,16 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import sqlalchemy as sa
 
 from app import repository_warnings as warnings
-from app.devinfo import jira_api, limits, payloads, source
+from app.devinfo import jira_api, limits, payloads, sending, source
 from app.devinfo import state as states
 from app.devinfo.branch_keys import unmerged_commits
-from app.devinfo.payloads import Item, RepositoryInfo
+from app.devinfo.payloads import RepositoryInfo
+from app.devinfo.sending import Run, Sender
 from app.devinfo.source import Scope
 from app.extensions import db
 from app.http import (
@@ -43,7 +43,6 @@ from app.http import (
 from app.index_runs import mirror_for
 from app.models import (
     DevinfoEntity,
-    DevinfoState,
     Integration,
     Repository,
     RepositoryStatus,
@@ -99,27 +98,6 @@ def config_hash(info: RepositoryInfo, scope: Scope) -> str:
     return hashlib.sha1(raw.encode()).hexdigest()
 
 
-@dataclass
-class Run:
-    repository: Repository
-    state: DevinfoState
-    client: HttpClient
-    info: RepositoryInfo
-    scope: Scope
-    properties: dict[str, str]
-    deadline: float
-    truncated: int = 0
-
-    @property
-    def backfill(self) -> bool:
-        return self.state.backfilled_at is None
-
-    def keys(self, keys: Iterable[str]) -> list[str]:
-        allowed, cut = limits.issue_keys(k for k in keys if self.scope.allows(k))
-        self.truncated += int(cut)
-        return allowed
-
-
 def run(repository_id: int, app_key: str, client_for: ClientFor,
         budget: float = BUDGET_SECONDS) -> str:
     """Push what is due; returns ``done``, ``off``, ``cleared``, ``continue`` (call again),
@@ -143,6 +121,10 @@ def run(repository_id: int, app_key: str, client_for: ClientFor,
     info = repository_info(repository, tenant, app_key)
     job = Run(repository, state, client, info, scope_of(repository, integration),
               {PROPERTY: str(integration.id)}, time.monotonic() + budget)
+    session = db.session()
+    # The run commits after every request; reloading its few objects after each commit
+    # cost more than building the next request. Nothing else writes them meanwhile.
+    session.expire_on_commit = False
     try:
         outcome = push(job) if active(integration, repository) else clear(job)
     except jira_api.Disconnected:
@@ -160,6 +142,8 @@ def run(repository_id: int, app_key: str, client_for: ClientFor,
     except ApiError as exc:
         states.defer(state, states.backoff(state), exc.message)
         return "deferred"
+    finally:
+        session.expire_on_commit = True
     if outcome == "continue":
         return outcome
     return outcome if states.finish(repository_id, wanted) else "continue"
@@ -192,46 +176,46 @@ def push(job: Run) -> str:
             state.backfilled_at = None
         state.config_hash = config
         db.session.commit()
-    branches = _branches(job)
+    keyed = source.keyed_commits(job.scope)
+    branches = _branches(job, keyed)
     pulls = {e["id"]: (e, payloads.fingerprint(e)) for e in _pull_requests(job)}
     wanted = {**{("branch", i): v for i, v in branches.items()},
               **{("pull_request", i): v for i, v in pulls.items()}}
     held = source.held(repository.id, ("branch", "pull_request"))
-    state.totals = {"commits": source.commit_count(job.scope), "branches": len(branches),
+    plan = source.commit_plan(job.scope, keyed)
+    state.totals = {"commits": len(keyed), "branches": len(branches),
                     "pull_requests": len(pulls)}
     db.session.commit()
-    _send(job, [(kind, entity, fp) for (kind, _), (entity, fp) in wanted.items()
-                if held.get((kind, entity["id"])) != fp])
-    while True:
-        if time.monotonic() > job.deadline:
-            return "continue"
-        page = source.due_commits(job.scope, limits.MAX_ENTITIES_PER_TYPE)
-        if not page:
-            break
-        _send(job, [("commit", payloads.commit_entity(row, job.keys(keys), job.info, 0),
-                     source.WITH_FILES if payloads.counts_known(row) else source.WITHOUT_FILES)
-                    for row, keys in page])
-    gone = [key for key in held if key not in wanted]
-    while commits := source.gone_commits(job.scope, 500):
-        _delete(job, [("commit", sha) for sha in commits])
-    _delete(job, gone)
+    with Sender(job) as sender:
+        sender.send((kind, entity, fp) for (kind, _), (entity, fp) in wanted.items()
+                    if held.get((kind, entity["id"])) != fp)
+        page = limits.MAX_ENTITIES_PER_TYPE
+        for start in range(0, len(plan.due), page):
+            if time.monotonic() > job.deadline:
+                return "continue"
+            rows = source.commits_by_sha(repository.id, plan.due[start:start + page])
+            sender.send(("commit", payloads.commit_entity(rows[sha], job.keys(keyed[sha]),
+                                                          job.info, 0),
+                         source.WITH_FILES if payloads.counts_known(rows[sha])
+                         else source.WITHOUT_FILES)
+                        for sha in plan.due[start:start + page] if sha in rows)
+    sending.delete(job, [("commit", sha) for sha in plan.gone])
+    sending.delete(job, [key for key in held if key not in wanted])
     _finish(job)
     return "done"
 
 
-def _branches(job: Run) -> dict[str, tuple[payloads.Entity, str]]:
+def _branches(job: Run, keyed: dict[str, list[str]]) -> dict[str, tuple[payloads.Entity, str]]:
     """Branch id -> (entity, fingerprint) for branches with at least one allowed key."""
     repository = job.repository
     rows = source.branches(repository.id)
     unmerged = unmerged_commits(mirror_for(repository).path, repository.default_branch)
-    commit_keys = source.keys_of(job.scope, sorted({s for shas in unmerged.values()
-                                                    for s in shas}))
     tips = source.commits_by_sha(repository.id, (b.sha for b in rows))
     found = {}
     for branch in rows:
         keys = job.keys([*branch.issue_keys,
                          *(k for sha in unmerged.get(branch.name, ()) for k in
-                           commit_keys.get(sha, ()))])
+                           keyed.get(sha, ()))])
         tip = tips.get(branch.sha)
         if keys and tip is not None:  # a tip not indexed (yet): nothing to date it by
             entity = payloads.branch_entity(branch.name, tip, keys, job.info, 0)
@@ -246,69 +230,6 @@ def _pull_requests(job: Run) -> list[payloads.Entity]:
         if keys:
             entities.append(payloads.pull_request_entity(pr, keys, job.info, 0))
     return entities
-
-
-def _send(job: Run, items: list[Item]) -> None:
-    for batch in payloads.batches(items):
-        _send_batch(job, batch)
-
-
-def _send_batch(job: Run, batch: list[Item]) -> None:
-    seq = states.allocate(job.state)
-    if db.session.get(Repository, job.repository.id) is None:
-        raise jira_api.Disconnected()
-    body = payloads.bulk_body(job.info.header(seq), batch, seq, backfill=job.backfill,
-                              properties=job.properties)
-    try:
-        answer = jira_api.store(job.client, body)
-    except jira_api.TooLarge:
-        if len(batch) == 1:
-            _record(job, batch, jira_api.Outcome(failed={(batch[0][0], batch[0][1]["id"]):
-                                                         "too large for Jira"}))
-            return
-        half = len(batch) // 2
-        _send_batch(job, batch[:half])
-        _send_batch(job, batch[half:])
-        return
-    except ApiError as exc:
-        if exc.status != 400:
-            raise
-        # Jira says the request is malformed: retrying the same data cannot help.
-        reason = jira_api.error_text(exc.payload) or exc.message
-        _record(job, batch, jira_api.Outcome(repository_errors=[reason]))
-        return
-    _record(job, batch, jira_api.outcome(answer, job.info.id))
-
-
-def _record(job: Run, batch: list[Item], result: jira_api.Outcome) -> None:
-    everything = "; ".join(result.repository_errors) or None
-    rows = []
-    for kind, entity, fp in batch:
-        error = result.failed.get((kind, entity["id"])) or everything
-        rows.append({"repository_id": job.repository.id, "kind": kind,
-                     "entity_id": entity["id"], "fingerprint": fp,
-                     "status": "failed" if error else "sent", "error": error})
-    for kind in {r["kind"] for r in rows}:
-        db.session.execute(ENTITIES.delete().where(
-            ENTITIES.c.repository_id == job.repository.id, ENTITIES.c.kind == kind,
-            ENTITIES.c.entity_id.in_([r["entity_id"] for r in rows if r["kind"] == kind])))
-    db.session.execute(ENTITIES.insert(), rows)
-    state = job.state
-    if result.unknown_issue_keys:
-        state.unknown_issue_keys = list(dict.fromkeys(
-            [*result.unknown_issue_keys, *(state.unknown_issue_keys or [])]))[:50]
-    state.last_push_at = utcnow()
-    db.session.commit()
-
-
-def _delete(job: Run, gone: list[tuple[str, str]]) -> None:
-    for kind, entity_id in gone:
-        jira_api.delete_entity(job.client, job.info.id, kind, entity_id,
-                               states.allocate(job.state))
-        db.session.execute(ENTITIES.delete().where(
-            ENTITIES.c.repository_id == job.repository.id, ENTITIES.c.kind == kind,
-            ENTITIES.c.entity_id == entity_id))
-        db.session.commit()
 
 
 def _finish(job: Run) -> None:

@@ -121,4 +121,7 @@ class SmartCommitRun(db.Model):  # type: ignore[name-defined]
     #: ``[{command, ok, message}]``, one per command run so far (resume point).
     results: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: When a worker took it (``running``): one that stays running long after lost its
+    #: worker.
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -30,7 +30,7 @@ from app.extensions import db
 from app.models import Commit, CommitKey, Repository, SmartCommitRun, Tenant, as_utc, utcnow
 from app.smart_commits.actions import Actions, CommitInfo, Result, RetryLater, Uncertain
 from app.smart_commits.parser import Command, parse
-from app.store.writer import insert_ignore
+from app.store.writer import bulk_insert_ignore
 from app.weblinks import link
 
 #: Commits older than this when first seen are linked but their commands do not run
@@ -38,6 +38,8 @@ from app.weblinks import link
 MAX_AGE = timedelta(days=14)
 RUNS = SmartCommitRun.__table__
 WARNING = "smart_commit_failed"
+#: A ``running`` claim this old lost its worker.
+STALE = timedelta(minutes=2)
 INTERRUPTED = "interrupted before Jira answered; not sent again, as it may have run"
 
 
@@ -75,8 +77,7 @@ def mark(repository: Repository, enabled: bool, now: datetime | None = None) -> 
                      "status": status, "reason": reason,
                      "commands": [c.as_json() for c in commands], "results": [],
                      "created_at": now})
-    for start in range(0, len(rows), 1000):
-        db.session.execute(insert_ignore(db.session.connection(), RUNS), rows[start:start + 1000])
+    bulk_insert_ignore(db.session.connection(), RUNS, rows)
     db.session.commit()
     return pending
 
@@ -84,7 +85,8 @@ def mark(repository: Repository, enabled: bool, now: datetime | None = None) -> 
 def execute(repository: Repository, client_for: ClientFor, budget: float = 60.0
             ) -> tuple[str, float | None]:
     """Run pending commands; ``(done|continue|deferred, seconds to wait)``."""
-    _recover(repository.id)
+    if _recover(repository.id):  # another worker runs some now, or died doing so
+        return "deferred", STALE.total_seconds()
     tenant = db.session.get(Tenant, repository.tenant_id)
     assert tenant is not None
     deadline = time.monotonic() + budget
@@ -96,7 +98,8 @@ def execute(repository: Repository, client_for: ClientFor, budget: float = 60.0
             .order_by(SmartCommitRun.committed_at, SmartCommitRun.sha).limit(1)
         ).scalar_one_or_none()
         if run is None:
-            return "done", None
+            return ("deferred", STALE.total_seconds()) if _running(repository.id) else (
+                "done", None)
         if time.monotonic() > deadline:
             return "continue", None
         if client is None:
@@ -118,7 +121,8 @@ def _claim(run: SmartCommitRun) -> bool:
         sa.update(SmartCommitRun).where(
             SmartCommitRun.tenant_id == run.tenant_id, SmartCommitRun.sha == run.sha,
             SmartCommitRun.issue_key == run.issue_key, SmartCommitRun.status == "pending")
-        .values(status="running"), execution_options={"synchronize_session": False})
+        .values(status="running", claimed_at=utcnow()),
+        execution_options={"synchronize_session": False})
     db.session.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -132,12 +136,22 @@ def _set(run: SmartCommitRun, **values: Any) -> None:
     db.session.commit()
 
 
-def _recover(repository_id: int) -> None:
-    """Rows left ``running`` by a worker that died (the caller holds the lock): the
-    command in flight is recorded as interrupted, the rest will run."""
+def _running(repository_id: int) -> int:
+    return int(db.session.execute(sa.select(sa.func.count()).select_from(SmartCommitRun).where(
+        SmartCommitRun.repository_id == repository_id,
+        SmartCommitRun.status == "running")).scalar_one())
+
+
+def _recover(repository_id: int) -> bool:
+    """Rows left ``running`` by a worker that died: the command that was in flight is
+    recorded as interrupted, the rest will run. A row is taken as abandoned only once
+    its claim is ``STALE`` (a worker takes seconds per commit), so a live worker's row
+    is never touched, lock or no lock. True while rows are still running."""
+    before = utcnow() - STALE
     for run in db.session.execute(sa.select(SmartCommitRun).where(
-            SmartCommitRun.repository_id == repository_id,
-            SmartCommitRun.status == "running")).scalars().all():
+            SmartCommitRun.repository_id == repository_id, SmartCommitRun.status == "running",
+            sa.or_(SmartCommitRun.claimed_at.is_(None), SmartCommitRun.claimed_at < before))
+    ).scalars().all():
         results = list(run.results or [])
         if len(results) < len(run.commands or []):
             command = Command.from_json(run.commands[len(results)])
@@ -146,6 +160,7 @@ def _recover(repository_id: int) -> None:
             warnings.add(repository_id, WARNING,
                          f"{run.sha[:7]} {run.issue_key} {command.label()[:60]}: {INTERRUPTED}")
         _set(run, status="pending", results=results)
+    return _running(repository_id) > 0
 
 
 def _execute(repository: Repository, run: SmartCommitRun, client: Any) -> None:

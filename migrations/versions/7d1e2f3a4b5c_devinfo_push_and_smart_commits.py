@@ -77,6 +77,7 @@ def upgrade():
     sa.Column('commands', sa.JSON(), nullable=False),
     sa.Column('results', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_smart_commit_runs_tenant_id_tenants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('tenant_id', 'sha', 'issue_key', name=op.f('pk_smart_commit_runs'))

@@ -12,13 +12,14 @@ import os
 import subprocess
 import sys
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
 
 from app.atlassian import jira_for
 from app.extensions import db
-from app.models import Repository, SmartCommitRun
+from app.models import Repository, SmartCommitRun, utcnow
 from app.smart_commits import runs
 from tests.smart_commits.test_commands import days_ago
 from tests.support.jira_site import JiraSite
@@ -141,3 +142,31 @@ def test_racing_executors_claim_each_commit_once(app: Flask, jira: JiraSite) -> 
     assert len(comments) == 20 and {len(v) for v in comments.values()} == {1}
     statuses = db.session.execute(db.select(SmartCommitRun.status)).scalars().all()
     assert set(statuses) == {"done"}
+
+
+def test_a_dead_workers_command_is_not_repeated(app: Flask, jira: JiraSite) -> None:
+    """A row left running: while its claim is fresh nobody touches it (a worker may be
+    on it); once stale, the command in flight is recorded as interrupted, never sent
+    again, and the commands after it run."""
+    work = jira.repository()
+    work.commit("ABC-30 #comment maybe sent #time 1h", {"a.txt": "a\n"}, date=days_ago(1))
+    jira.publish()
+    integration = jira.connect_repository(smart_commits=False)
+    jira.drain()
+    repository_id = jira.repositories(integration)[0]["id"]
+    db.session.execute(db.update(SmartCommitRun).values(status="running",
+                                                        claimed_at=utcnow()))
+    db.session.commit()
+    repository = db.session.get(Repository, repository_id)
+    assert runs.execute(repository, jira_for) == ("deferred", runs.STALE.total_seconds())
+    assert jira.site.activity.count() == 0
+    db.session.execute(db.update(SmartCommitRun).values(
+        claimed_at=utcnow() - timedelta(minutes=10)))
+    db.session.commit()
+    assert runs.execute(repository, jira_for) == ("done", None)
+    assert "ABC-30" not in jira.site.activity.comments
+    assert [w["timeSpent"] for w in jira.site.activity.worklogs["ABC-30"]] == ["1h"]
+    (run,) = db.session.execute(db.select(SmartCommitRun)).scalars().all()
+    assert run.status == "failed"
+    assert [(r["ok"], r["message"]) for r in run.results] == [
+        (False, runs.INTERRUPTED), (True, "logged 1h")]

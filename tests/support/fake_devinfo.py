@@ -37,8 +37,9 @@ class DevinfoStore:
         self.known_key = known_key
         #: repository id -> {"repository": header, "properties": {}, "commits": {id: entity}, ...}
         self.repositories: dict[str, dict[str, Any]] = {}
-        #: Every accepted bulk body, in order.
+        #: Every accepted bulk body, in order, and when each arrived (epoch seconds).
         self.bodies: list[dict[str, Any]] = []
+        self.arrivals: list[float] = []
         #: Entity ids (any kind) to refuse, with the message Jira gives.
         self.refuse: dict[str, str] = {}
         #: Seconds each accepted bulk request takes (a slow Jira, for crash tests).
@@ -76,6 +77,7 @@ class DevinfoStore:
         if self.delay:
             time.sleep(self.delay)
         self.bodies.append(body)
+        self.arrivals.append(time.time())
         accepted: dict[str, dict[str, list[str]]] = {}
         failed: dict[str, dict[str, list[Any]]] = {}
         unknown: set[str] = set()
