@@ -106,7 +106,8 @@ def sweep_deliveries(now: datetime) -> list[int]:
 def tick(now: datetime | None = None) -> dict[str, list[int]]:
     """One round of scheduled work; returns what was queued, for logs and tests."""
     if not connection().set("gitbridge:scheduler:tick", "1", nx=True, ex=TICK_SECONDS - 5):
-        return {"polled": [], "recovered": [], "deliveries": [], "scans": [], "jira": []}
+        return {"polled": [], "recovered": [], "deliveries": [], "scans": [], "devinfo": [],
+                "smart_commits": [], "devinfo_deletions": []}
     now = now or utcnow()
     polled = due_for_poll(now)
     for repository_id in polled:
@@ -117,7 +118,7 @@ def tick(now: datetime | None = None) -> dict[str, list[int]]:
     jira = jira_sync.sweep(now)
     db.session.remove()
     return {"polled": polled, "recovered": recovered, "deliveries": deliveries, "scans": scans,
-            "jira": sorted({i for ids in jira.values() for i in ids})}
+            **jira}
 
 
 def run_forever() -> None:

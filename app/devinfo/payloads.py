@@ -42,8 +42,8 @@ class RepositoryInfo:
     """What every entity of one repository links to.
 
     ``commit_url``/``branch_url`` give the host's page where its layout is known, else
-    the repository's page (``url``), which is our repository browser inside Jira when
-    the host has no page we can link to.
+    ``None``: the entity then links to the repository's page (``url``), which is our
+    repository browser inside Jira when the host has no page we can link to.
     """
 
     id: str

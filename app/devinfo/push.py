@@ -79,16 +79,18 @@ def scope_of(repository: Repository, integration: Integration) -> Scope:
 
 
 def repository_info(repository: Repository, tenant: Tenant, app_key: str) -> RepositoryInfo:
-    """Links: the host's pages where their layout is known, else the repository browser
-    in Jira (``/plugins/servlet/ac/{app}/{module}``, Connect's page URL)."""
+    """Links: the host's pages where their layout is known, else (the repository's own
+    link) the repository browser in Jira (``/plugins/servlet/ac/{app}/{module}``,
+    Connect's page URL). No host link means no ``sourceBranchUrl``: Jira matches pull
+    requests to branches by it, and one shared fallback would match them all."""
     page = (f"{tenant.base_url.rstrip('/')}/plugins/servlet/ac/{app_key}/repository-browser"
             f"?ac.repository={repository.id}")
     web = repository.web_url if layout_for(repository.web_url) else None
     return RepositoryInfo(
         id=str(repository.id), name=repository.name,
         url=limits.url_or(repository.web_url, page),
-        commit_url=lambda sha: link(web, "commit", sha=sha) or page,
-        branch_url=lambda name: link(web, "branch", name=name) or page)
+        commit_url=lambda sha: link(web, "commit", sha=sha),
+        branch_url=lambda name: link(web, "branch", name=name))
 
 
 def config_hash(info: RepositoryInfo, scope: Scope) -> str:

@@ -100,9 +100,10 @@ def test_disconnect_with_jira_down_deletes_later(jira: JiraSite) -> None:
     jira.connect.fake.reset_scripts()
     owed.next_attempt_at = utcnow() - timedelta(seconds=1)
     owed.created_at = utcnow() - timedelta(minutes=5)
+    owed_id = owed.id
     db.session.commit()
     jira.redis.delete("gitbridge:scheduler:tick")
-    scheduler.tick()
+    assert scheduler.tick()["devinfo_deletions"] == [owed_id]
     jira.drain()
     (left,) = jira.site.devinfo.repositories
     (other_repo,) = jira.repositories(other)

@@ -133,7 +133,7 @@ def test_rate_limits_are_waited_out(jira: JiraSite) -> None:
     state.wanted_at = utcnow() - timedelta(minutes=5)
     db.session.commit()
     jira.redis.delete("gitbridge:scheduler:tick")
-    assert repo_id in scheduler.tick()["jira"]
+    assert scheduler.tick()["devinfo"] == [repo_id]
     jira.drain()
     assert len(entities(jira)) == 4
 

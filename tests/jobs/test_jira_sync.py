@@ -62,7 +62,7 @@ def test_killed_worker_mid_backfill_resumes_without_loss(
     state.wanted_at = state.wanted_at.replace(year=2020)
     db.session.commit()
     jira.redis.delete("gitbridge:scheduler:tick")
-    assert repo["id"] in scheduler.tick()["jira"]
+    assert scheduler.tick()["devinfo"] == [repo["id"]]
     store.delay = 0.0
     jira.drain()
     assert store.count("commits") == keyed
