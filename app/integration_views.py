@@ -9,6 +9,7 @@ from urllib.parse import quote
 from flask import current_app
 
 from app import credentials
+from app.devinfo import status as devinfo_status
 from app.indexing.credentials import host_key_fingerprints
 from app.models import DEFAULT_SETTINGS, Integration, Repository, as_utc
 
@@ -73,6 +74,7 @@ def repository_json(repository: Repository) -> dict[str, Any]:
         "warnings": repository.warnings or [],
         "log": repository.index_log or [],
         "project_keys": repository.project_keys,
+        "devinfo": devinfo_status.as_json(repository),
         "webhook": {
             "installed": bool(repository.hook_id),
             "manual_steps": next((w["message"] for w in repository.warnings or []

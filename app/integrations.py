@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, g
 
-from app import credentials, oauth, providers
+from app import credentials, jira_sync, oauth, providers
 from app.errors import Problem
 from app.extensions import db
 from app.git_hosts.base import Account, Provider
@@ -64,6 +64,7 @@ SETTING_TYPES: dict[str, tuple[type, ...]] = {
     "indexing_triggers": (bool,),
     "smart_commits": (bool,),
     "collection": (str, type(None)),
+    "devinfo": (bool,),
 }
 
 
@@ -323,8 +324,10 @@ def remove(integration: Integration) -> None:
         except GitHostError as exc:
             current_app.logger.warning("integrations.webhooks_not_removed integration=%s "
                                        "code=%s", integration.id, exc.code)
+    owed = jira_sync.forget_integration(integration)
     db.session.delete(integration)
     db.session.commit()
+    jira_sync.queue_deletions([owed])
 
 
 def remove_mirror(repository: Repository) -> None:

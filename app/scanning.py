@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from app import hosts, providers
+from app import hosts, jira_sync, providers
 from app.extensions import db
 from app.git_hosts.base import HostRepository, Provider
 from app.git_hosts.errors import GitHostError, RateLimited
@@ -81,11 +81,12 @@ def scan(integration: Integration) -> dict[str, list[str]]:
     listed = list(provider.list_repositories())
     selected = {r.name: r for r in _selected(integration, listed)}
     existing = {r.name: r for r in integration.repositories}
-    added, removed = [], []
+    added, removed, owed = [], [], []
     for name, repository in existing.items():
         if name not in selected:
             remove_webhook(provider, repository)
             remove_mirror(repository)
+            owed.append(jira_sync.forget_repository(repository))
             db.session.delete(repository)
             removed.append(name)
     new_rows = []
@@ -112,6 +113,7 @@ def scan(integration: Integration) -> dict[str, list[str]]:
     if provider.warnings:
         integration.error = "; ".join(provider.warnings)[:2000]
     db.session.commit()
+    jira_sync.queue_deletions(owed)
     for row in new_rows:
         try:
             request_index(row.id, MANUAL)

@@ -15,7 +15,7 @@ from flask import current_app
 
 from app import providers
 from app.extensions import db
-from app.jobs import has_pending, is_locked, request_index
+from app.jobs import has_pending, is_locked, jira_sync, request_index
 from app.jobs.scan import queue_scan
 from app.jobs.webhooks import schedule_processing
 from app.models import Delivery, DeliveryStatus, Integration, Repository, RepositoryStatus, utcnow
@@ -106,7 +106,8 @@ def sweep_deliveries(now: datetime) -> list[int]:
 def tick(now: datetime | None = None) -> dict[str, list[int]]:
     """One round of scheduled work; returns what was queued, for logs and tests."""
     if not connection().set("gitbridge:scheduler:tick", "1", nx=True, ex=TICK_SECONDS - 5):
-        return {"polled": [], "recovered": [], "deliveries": [], "scans": []}
+        return {"polled": [], "recovered": [], "deliveries": [], "scans": [], "devinfo": [],
+                "smart_commits": [], "devinfo_deletions": []}
     now = now or utcnow()
     polled = due_for_poll(now)
     for repository_id in polled:
@@ -114,8 +115,10 @@ def tick(now: datetime | None = None) -> dict[str, list[int]]:
     recovered = recover()
     deliveries = sweep_deliveries(now)
     scans = scans_due(now)
+    jira = jira_sync.sweep(now)
     db.session.remove()
-    return {"polled": polled, "recovered": recovered, "deliveries": deliveries, "scans": scans}
+    return {"polled": polled, "recovered": recovered, "deliveries": deliveries, "scans": scans,
+            **jira}
 
 
 def run_forever() -> None:

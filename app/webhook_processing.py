@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app import providers
+from app import jira_sync, providers
 from app.extensions import db
 from app.http import HttpClient
 from app.indexing import models as git
@@ -287,6 +287,7 @@ def apply_events(integration: Integration, events: list[Any]) -> tuple[DeliveryS
     for repository in touched.values():
         _refresh_counts(repository)
     db.session.commit()
+    jira_sync.after_index(touched.values())
     if not touched:
         return DeliveryStatus.IGNORED, "nothing in the payload applies to a repository"
     names = ", ".join(r.name for r in touched.values())

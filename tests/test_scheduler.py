@@ -75,9 +75,11 @@ def test_tick_polls_due_repositories_and_recovers_lost_ones(
     redis_conn.set(pending_key(ids["busy"]), "gitbridge-manual|x")  # still has a job
     result = scheduler.tick(NOW)
     assert result == {"polled": [ids["due"]], "recovered": [ids["lost"]], "deliveries": [],
-                      "scans": []}
+                      "scans": [], "devinfo": [], "smart_commits": [],
+                      "devinfo_deletions": []}
     assert Queue(SCHEDULED, connection=redis_conn).count == 1
     assert Queue(MANUAL, connection=redis_conn).count == 1
     # A second scheduler in the same window does nothing.
     assert scheduler.tick(NOW) == {"polled": [], "recovered": [], "deliveries": [],
-                                   "scans": []}
+                                   "scans": [], "devinfo": [], "smart_commits": [],
+                                   "devinfo_deletions": []}

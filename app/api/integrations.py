@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app, g
 
-from app import integrations, providers
+from app import integrations, jira_sync, providers
 from app.api import bp
 from app.api.common import json_body, require_admin, tenant_get
 from app.atlassian import api_auth_required
@@ -16,6 +16,9 @@ from app.jobs import request_index
 from app.jobs.scan import queue_scan
 from app.models import Integration, Repository, RepositoryStatus, utcnow
 from app.queue import MANUAL, QueueUnavailable
+
+#: Settings that change what belongs in Jira's Development panel.
+JIRA_SETTINGS = ("devinfo", "enabled", "project_keys")
 
 
 def queue_index(repository: Repository) -> str | None:
@@ -114,6 +117,8 @@ def update_integration(integration_id: int) -> dict[str, Any]:
         # The selection changed: the scan connects what it now selects and disconnects
         # what it no longer does, now rather than at the daily scan.
         queue_scan_or_warn(integration)
+    if any(before.get(k) != integration.settings.get(k) for k in JIRA_SETTINGS):
+        jira_sync.settings_changed(integration)
     return integrations.as_json(integration)
 
 
@@ -190,6 +195,21 @@ def delete_repository(repository_id: int) -> tuple[str, int]:
     require_admin()
     repository = tenant_get(Repository, repository_id)
     integrations.remove_mirror(repository)
+    owed = jira_sync.forget_repository(repository)
     db.session.delete(repository)
     db.session.commit()
+    jira_sync.queue_deletions([owed])
     return "", 204
+
+
+@bp.post("/repositories/<int:repository_id>/devinfo/resend")
+@api_auth_required
+def resend_devinfo(repository_id: int) -> tuple[dict[str, Any], int]:
+    """Send the repository's development information to Jira again, all of it."""
+    require_admin()
+    repository = tenant_get(Repository, repository_id)
+    if not repository.integration.setting("devinfo"):
+        raise Problem(409, "devinfo_off", "Sending to Jira's Development panel is off for "
+                      "this integration; switch it on in the integration's settings first.")
+    jira_sync.resend(repository)
+    return integrations.repository_json(repository), 202

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from rq import get_current_job
 
-from app import index_runs
+from app import index_runs, jira_sync
 from app.extensions import db
 from app.jobs import JOB_TIMEOUT, claim, lock_key
 from app.jobs.locks import HeartbeatLock
@@ -23,7 +23,12 @@ def index_repository(repository_id: int) -> str:
     )
     lock.acquire(wait=JOB_TIMEOUT)
     try:
-        return index_runs.run_index(repository_id)
+        outcome = index_runs.run_index(repository_id)
+        if outcome == "indexed":
+            repository = db.session.get(Repository, repository_id)
+            if repository is not None:
+                jira_sync.after_index([repository])
+        return outcome
     except index_runs.TransientIndexError as exc:
         repository = db.session.get(Repository, repository_id)
         if repository is not None:

@@ -13,6 +13,7 @@ from app.models.index import (
     Tag,
 )
 from app.models.integration import DEFAULT_SETTINGS, Integration, IntegrationMode
+from app.models.jira_sync import DevinfoDeletion, DevinfoEntity, DevinfoState, SmartCommitRun
 from app.models.jira_wait import JiraWait
 from app.models.oauth import OAuthGrant
 from app.models.replay import UsedToken
@@ -28,6 +29,9 @@ __all__ = [
     "CommitKey",
     "Delivery",
     "DeliveryStatus",
+    "DevinfoDeletion",
+    "DevinfoEntity",
+    "DevinfoState",
     "Integration",
     "IntegrationMode",
     "JiraWait",
@@ -37,6 +41,7 @@ __all__ = [
     "PullRequestKey",
     "Repository",
     "RepositoryStatus",
+    "SmartCommitRun",
     "Tag",
     "Tenant",
     "TenantState",

@@ -26,6 +26,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "smart_commits": True,
     #: Azure DevOps Server / TFS: the one collection to scan (``None``: every one).
     "collection": None,
+    "devinfo": True,
 }
 
 

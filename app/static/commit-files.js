@@ -140,6 +140,15 @@
   }
 
   /* A commit as a card: sha, author, time, keys, full message, files. */
+  /* Failed smart commands, spelled out under the message (the badge's hover has them all). */
+  function smartResults(c) {
+    var failed = ((c.smart_commit || {}).results || []).filter(function (r) { return !r.ok; });
+    if (!failed.length) { return null; }
+    return el("ul", { className: "gb-smart-failures gb-small" }, failed.map(function (r) {
+      return el("li", {}, el("code", { text: r.command }), " " + r.message);
+    }));
+  }
+
   function commitCard(c, diffPath) {
     var author = c.author && c.author.name ? c.author.name : "unknown";
     return el("li", { className: "gb-commit", dataset: { sha: c.sha } },
@@ -148,8 +157,10 @@
         el("span", { className: "gb-author", title: c.author && c.author.email ? c.author.email : null, text: author }),
         el("span", { className: "gb-muted gb-small" }, gb.time(c.date)),
         c.is_merge ? el("span", { className: "aui-lozenge aui-lozenge-subtle gb-lozenge", text: "merge" }) : null,
-        issueKeys(c.issue_keys)),
+        issueKeys(c.issue_keys),
+        gb.smartCommitBadge(c)),
       el("pre", { className: "gb-commit-body", text: c.message || "" }),
+      smartResults(c),
       el("div", { className: "gb-commit-files" }, fileList(c.files || [], function (f) { return diffPath(c, f); }, c.stats_complete)));
   }
 

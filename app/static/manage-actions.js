@@ -15,6 +15,15 @@
     }).catch(m.actionFailed("Could not reindex " + repository.name));
   }
 
+  function resendToJira(button, repository) {
+    return gb.busy(button, "Queuing…", function () {
+      return gb.api("POST", "/repositories/" + repository.id + "/devinfo/resend").then(function () {
+        m.flash("success", null, "Everything of " + repository.name + " is being sent to Jira's Development panel again.");
+        return m.refresh();
+      });
+    }).catch(m.actionFailed("Could not resend " + repository.name));
+  }
+
   function reindexAll(button, integration) {
     return gb.busy(button, "Queuing…", function () {
       return gb.api("POST", "/integrations/" + integration.id + "/reindex").then(m.refresh);
@@ -94,6 +103,7 @@
 
   m.reindex = reindex;
   m.reindexAll = reindexAll;
+  m.resendToJira = resendToJira;
   m.scan = scan;
   m.setEnabled = setEnabled;
   m.regenerateSecret = regenerateSecret;

@@ -42,7 +42,7 @@
     var area = el("div", { "aria-live": "assertive" });
     var name = el("input", { className: "text long-field", type: "text", name: "display_name", maxlength: "255", value: integration.display_name });
     var fields = gb.wizard.settingsFields(settings, { show: {
-      indexing_triggers: account, require_user_pat: account, smart_commits: true } });
+      indexing_triggers: account, require_user_pat: account, smart_commits: true, devinfo: true } });
     var form = el("form", { className: "aui top-label gb-edit-form", novalidate: true, autocomplete: "off" },
       el("h4", { className: "gb-edit-title", text: "Edit " + integration.display_name }),
       area, gb.field("Display name", name, { required: true }), fields.node);

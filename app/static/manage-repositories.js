@@ -23,6 +23,7 @@
     aws: "AWS credentials"
   };
   var ACTIVE = { queued: true, indexing: true };
+  var JIRA_ACTIVE = { queued: true, backfilling: true, sending: true };
 
   var listNode = document.getElementById("gb-integrations");
   var listMessage = document.getElementById("gb-list-message");
@@ -74,7 +75,7 @@
     clearTimeout(state.timer);
     if (state.stopped) { return; }
     var active = rows && rows.some(function (row) {
-      return row.repositories.some(function (r) { return ACTIVE[r.status]; });
+      return row.repositories.some(function (r) { return ACTIVE[r.status] || JIRA_ACTIVE[(r.devinfo || {}).status]; });
     });
     var delay = document.hidden ? HIDDEN_MS : (active ? FAST_MS : SLOW_MS);
     state.timer = setTimeout(refresh, delay);
@@ -247,6 +248,7 @@
     if (account) { features.push("indexing triggers " + onOff(settings.indexing_triggers !== false)); }
     if (account) { features.push("require user PAT " + onOff(!!settings.require_user_pat)); }
     features.push("smart commits " + onOff(settings.smart_commits !== false));
+    features.push("Jira Development panel " + onOff(settings.devinfo !== false));
     node.appendChild(el("dl", { className: "gb-facts" },
       el("dt", { text: "Host" }), el("dd", {}, kindName(integration.kind),
         integration.base_url ? [" · ", el("code", { className: "gb-break", text: integration.base_url })] : null),

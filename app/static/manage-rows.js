@@ -118,6 +118,8 @@
         el("p", { className: "gb-small", text: "Until then Gitbridge checks this repository on a schedule. The values are under Webhook above." })));
     }
 
+    node.appendChild(gb.jiraPanel.section(repository, { resend: m.resendToJira }));
+
     var warnings = repository.warnings || [];
     if (warnings.length) {
       node.appendChild(el("div", { className: "aui-message aui-message-warning gb-repo-warnings" },

@@ -135,16 +135,19 @@
       el("div", { className: "gb-inline-field" }, someProjects, projectInput),
       el("div", { className: "description", text: "Issues of these projects show this integration's repositories, and offer them for new branches and pull requests." }));
 
-    var show = d.show || { indexing_triggers: true, require_user_pat: true, smart_commits: true };
+    var show = d.show || { indexing_triggers: true, require_user_pat: true, smart_commits: true, devinfo: true };
     var triggers = gb.checkbox("Indexing triggers: create webhooks on the host", { name: "indexing_triggers",
       checked: s.indexing_triggers !== undefined ? s.indexing_triggers : d.indexing_triggers !== false,
       description: "Pushes and pull requests are indexed within seconds. Needs admin rights on the repositories; without them Gitbridge checks for changes on a schedule." });
     var userPat = gb.checkbox("Require user PAT", { name: "require_user_pat", checked: !!s.require_user_pat,
       description: "Branches and pull requests created from Jira use each user's own access token (set in their Gitbridge user settings), so the host credits them and applies their permissions." });
     var smart = gb.checkbox("Smart commits", { name: "smart_commits", checked: s.smart_commits !== false,
-      description: "Run #comment, #time and transition commands found in commit messages." });
+      description: "Run #comment, #time, #assign, #label and transition commands found in new commit messages (commits up to 14 days old)." });
+    var devinfo = gb.checkbox("Jira Development panel", { name: "devinfo", checked: s.devinfo !== false,
+      description: "Send commits, branches and pull requests with issue keys to Jira's own Development panel (its JQL, boards and Automation read it). Switching it off deletes what was sent." });
     var node = el("div", { className: "gb-settings-fields" }, projects,
-      show.indexing_triggers ? triggers : null, show.require_user_pat ? userPat : null, show.smart_commits ? smart : null);
+      show.indexing_triggers ? triggers : null, show.require_user_pat ? userPat : null, show.smart_commits ? smart : null,
+      show.devinfo ? devinfo : null);
     return {
       node: node,
       focusProjects: function () { projectInput.focus(); },
@@ -153,6 +156,7 @@
         if (show.indexing_triggers) { out.indexing_triggers = triggers.input.checked; }
         if (show.require_user_pat) { out.require_user_pat = userPat.input.checked; }
         if (show.smart_commits) { out.smart_commits = smart.input.checked; }
+        if (show.devinfo) { out.devinfo = devinfo.input.checked; }
         if (someProjects.input.checked) {
           var list = gb.projectKeys(projectInput.value); // throws with a message
           if (!list.length) { throw new Error("Enter at least one project key, or choose all projects."); }

@@ -33,6 +33,7 @@ from app.models import (
     Tag,
     as_utc,
 )
+from app.smart_commits import status as smart_commits
 from app.weblinks import link
 
 PAGE_SIZE = 1000
@@ -133,6 +134,7 @@ def commits(
     rows = db.session.execute(query).all()
     page = rows[:limit]
     items = [commit_json(row, by_id[row.repository_id]) for row in page]
+    smart_commits.attach(tenant_id, issue_key, items)
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]

@@ -167,7 +167,7 @@ def test_wizard_connects_a_host_account(browser: Any, connect: ConnectActions,
         assert sent["settings"] == {
             "custom_api_path": None, "jmespath_filter": None, "ssl_verify": True,
             "project_keys": ["ABC", "OPS"], "indexing_triggers": True,
-            "require_user_pat": True, "smart_commits": True,
+            "require_user_pat": True, "smart_commits": True, "devinfo": True,
             "repositories": ["acme/app", "acme/lib"]}
         expect(p.locator("#gb-add-section")).to_be_hidden()
         card = p.locator(".gb-integration", has_text="Acme")
@@ -287,7 +287,8 @@ def test_integration_webhook_deliveries_and_replay(browser: Any, connect: Connec
         sent = posted(s, f"/api/v1/integrations/{created['id']}",
                       lambda: form.get_by_role("button", name="Save").click())
         assert sent == {"display_name": "Hooks renamed",
-                        "settings": {"project_keys": ["ABC"], "smart_commits": True}}
+                        "settings": {"project_keys": ["ABC"], "smart_commits": True,
+                                     "devinfo": True}}
         card = p.locator(".gb-integration", has_text="Hooks renamed")
         expect(card.locator(".gb-facts")).to_contain_text("ABC")
         sent = posted(s, f"/api/v1/integrations/{created['id']}",

@@ -10,6 +10,10 @@ the JWKS at ``/forge/jwks.json`` (with ``Cache-Control``), and the product API b
 ``/ex/jira/<cloudId>/rest/...`` (as ``api.atlassian.com`` serves it), which accepts only
 ``Bearer`` tokens it issued for that site and that have not expired. Every Jira site
 answers ``/_edge/tenant_info`` with its cloud id, as Jira Cloud does.
+Each site also holds what apps write to it: development information
+(``fake_devinfo``) and what smart commits do to issues (``fake_jira_issues``).
+``script`` makes the next calls under a path answer a given status (429 with
+``Retry-After``, 503...) before the real answer resumes.
 """
 
 from __future__ import annotations
@@ -25,7 +29,12 @@ from atlassian_jwt.url_utils import hash_url
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from tests.support import fake_jira_issues
+from tests.support.fake_devinfo import DevinfoStore
+from tests.support.fake_jira_issues import IssueActivity
+
 APP_KEY = "gitbridge-for-jira"
+DEVINFO = "/rest/devinfo/0.10"
 
 
 @dataclass
@@ -49,6 +58,19 @@ class Site:
     grants: dict[tuple[str, str], set[int]] = field(default_factory=dict)
     projects: list[dict[str, Any]] = field(default_factory=list)
     issues: dict[str, dict[str, Any]] = field(default_factory=dict)
+    activity: IssueActivity = field(default_factory=IssueActivity)
+    devinfo: DevinfoStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.devinfo = DevinfoStore(lambda key: key in self.issues)
+
+
+@dataclass
+class Scripted:
+    status: int
+    headers: dict[str, str]
+    path: str
+    times: int
 
 
 class FakeAtlassian:
@@ -62,6 +84,8 @@ class FakeAtlassian:
         self.jwks_cache_control = "public, max-age=3600"
         self.jwks_fetches = 0
         self.tokens: dict[str, Issued] = {}
+        self._scripts: list[Scripted] = []
+        self._lock = threading.Lock()
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -81,6 +105,7 @@ class FakeAtlassian:
         self.jwks = {"keys": []}
         self.jwks_fetches = 0
         self.tokens.clear()
+        self._scripts.clear()
 
     def site_url(self, name: str) -> str:
         self.sites.setdefault(name, Site())
@@ -92,12 +117,30 @@ class FakeAtlassian:
     def cloud(self, cloud_id: str) -> tuple[str, Site]:
         """The site (name, data) with this cloud id."""
         return next((n, s) for n, s in self.sites.items() if s.cloud_id == cloud_id)
+    def script(self, status: int, headers: dict[str, str] | None = None,
+               path: str = "/rest/", times: int = 1) -> None:
+        """The next ``times`` calls whose path starts with ``path`` answer ``status``."""
+        self._scripts.append(Scripted(status, headers or {}, path, times))
+
+    def reset_scripts(self) -> None:
+        self._scripts.clear()
+
+    def _take_script(self, rel_path: str) -> Scripted | None:
+        for item in self._scripts:
+            if rel_path.startswith(item.path):
+                item.times -= 1
+                if item.times <= 0:
+                    self._scripts.remove(item)
+                return item
+        return None
 
     # -- WSGI ---------------------------------------------------------------------------
 
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
-        return self._dispatch(request)(environ, start_response)
+        with self._lock:  # one request at a time: a site's state is plain dicts
+            response = self._dispatch(request)
+        return response(environ, start_response)
 
     def _dispatch(self, request: Request) -> Response:
         parts = request.path.strip("/").split("/")
@@ -188,6 +231,15 @@ class FakeAtlassian:
         if self.scripted:
             status, headers = self.scripted.pop(0)
             return Response(json.dumps({"errorMessages": ["scripted"]}), status, headers=headers)
+        script = self._take_script(rel_path)
+        if script is not None:
+            return Response(json.dumps({"errorMessages": [f"scripted {script.status}"]}),
+                            script.status, headers=script.headers, mimetype="application/json")
+        if rel_path.startswith(DEVINFO + "/"):
+            return self._answer(*self._devinfo(site, request, rel_path[len(DEVINFO):]))
+        if rel_path == "/rest/api/3/user/search":
+            return self._answer(*fake_jira_issues.user_search(site.activity,
+                                                              request.args.get("query", "")))
         if rel_path == "/rest/api/3/permissions/check" and request.method == "POST":
             body = request.get_json()
             if as_user is not None and body.get("accountId") not in (None, as_user):
@@ -209,12 +261,30 @@ class FakeAtlassian:
                     "values": values,
                 }
             )
-        if rel_path.startswith("/rest/api/3/issue/"):
-            issue = site.issues.get(rel_path.rsplit("/", 1)[1])
-            if issue is None:
-                return self._json({"errorMessages": ["Issue does not exist"]}, 404)
-            return self._json(issue)
+        body = request.get_json(silent=True) if request.data else None
+        answer = fake_jira_issues.handle(site.activity, site.issues, request.method, rel_path,
+                                         body)
+        if answer is not None:
+            return self._answer(*answer)
         return self._json({"errorMessages": ["not found"]}, 404)
+
+    def _answer(self, status: int, body: Any) -> Response:
+        if body is None:
+            return Response(status=status)
+        return self._json(body, status)
+
+    def _devinfo(self, site: Site, request: Request, path: str) -> tuple[int, Any]:
+        store, query = site.devinfo, dict(request.args)
+        parts = path.strip("/").split("/")
+        if path == "/bulk" and request.method == "POST":
+            return store.bulk(request.get_json(silent=True))
+        if path == "/bulkByProperties" and request.method == "DELETE":
+            return store.delete_by_properties(query)
+        if parts[0] == "repository" and len(parts) == 2 and request.method == "DELETE":
+            return store.delete_repository(parts[1], query)
+        if parts[0] == "repository" and len(parts) == 4 and request.method == "DELETE":
+            return store.delete_entity(parts[1], parts[2], parts[3], query)
+        return 404, {"errorMessages": ["not found"]}
 
     def _permissions(self, site: Site, body: dict[str, Any]) -> dict[str, Any]:
         account = body.get("accountId")
