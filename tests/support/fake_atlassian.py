@@ -236,9 +236,9 @@ class FakeAtlassian:
             return Response(json.dumps({"errorMessages": [f"scripted {script.status}"]}),
                             script.status, headers=script.headers, mimetype="application/json")
         if rel_path.startswith(DEVINFO + "/"):
-            return self._answer(*self._devinfo(site, request, rel_path[len(DEVINFO):]))
+            return self._reply(*self._devinfo(site, request, rel_path[len(DEVINFO):]))
         if rel_path == "/rest/api/3/user/search":
-            return self._answer(*fake_jira_issues.user_search(site.activity,
+            return self._reply(*fake_jira_issues.user_search(site.activity,
                                                               request.args.get("query", "")))
         if rel_path == "/rest/api/3/permissions/check" and request.method == "POST":
             body = request.get_json()
@@ -265,10 +265,10 @@ class FakeAtlassian:
         answer = fake_jira_issues.handle(site.activity, site.issues, request.method, rel_path,
                                          body)
         if answer is not None:
-            return self._answer(*answer)
+            return self._reply(*answer)
         return self._json({"errorMessages": ["not found"]}, 404)
 
-    def _answer(self, status: int, body: Any) -> Response:
+    def _reply(self, status: int, body: Any) -> Response:
         if body is None:
             return Response(status=status)
         return self._json(body, status)
