@@ -1,13 +1,18 @@
 """One indexing run of one repository: fetch, index, record what people see.
 
 Called by the job layer with a repository id. Knows nothing of Redis; the lock and
-retries live in ``app.jobs``. Permanent failures (bad credentials, not a repository,
+retries live in ``app.jobs``. An index run makes the commits visible with their files;
+the line-count pass (:func:`run_line_counts`, its own job) adds line counts and renames
+afterwards. Permanent failures (bad credentials, not a repository,
 changed host key) put the repository in ``error`` with the reason; transient ones
 raise ``TransientIndexError`` so the job can be retried.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -18,9 +23,10 @@ from app import credentials, providers
 from app.extensions import db
 from app.git_hosts.base import Provider
 from app.git_hosts.errors import GitHostError
-from app.indexing.credentials import GitCredentials
+from app.indexing.credentials import GitAuth, GitCredentials, git_auth
 from app.indexing.engine import Indexer
 from app.indexing.errors import GitError
+from app.indexing.line_counts import BlobFetcher, LineCounter
 from app.indexing.mirror import Mirror
 from app.models import Integration, PullRequest, Repository, RepositoryStatus, as_utc, utcnow
 from app.store import pull_requests
@@ -33,6 +39,8 @@ POLL_MAX = timedelta(hours=24)
 #: With webhooks arriving (one seen in the last day), polling is only a safety net.
 POLL_WITH_WEBHOOKS = timedelta(hours=1)
 WEBHOOKS_LIVE_FOR = timedelta(hours=24)
+#: A line-count pass that failed is tried again after this long.
+LINES_RETRY = timedelta(minutes=15)
 
 
 class TransientIndexError(Exception):
@@ -90,14 +98,17 @@ def run_index(repository_id: int) -> str:
     sink.log("fetching")
     mirror = mirror_for(repository)
     # One provider per run: git credentials and the pull-request sync share it.
-    provider = (providers.for_integration(integration)
-                if providers.is_service(integration.kind) else None)
+    provider = _service_provider(integration)
     try:
         report = mirror.fetch(
             repository.clone_url,
             git_credentials_for(integration, provider, repository.clone_url),
             allow_private=current_app.config["ALLOW_PRIVATE_HOSTS"],
         )
+        if report.get("cloned"):
+            sink.log("cloned without blobs (partial clone); line counts follow in the "
+                     "background" if report.get("partial") else
+                     "the server does not support partial clone (filters): made a full clone")
         if report.get("known_hosts") and not integration.known_hosts:
             integration.known_hosts = report["known_hosts"]  # trust on first use
         previous = dict(repository.refs or {})
@@ -122,6 +133,12 @@ def run_index(repository_id: int) -> str:
     repository.last_indexed_at = now
     if changed or repository.last_changed_at is None:
         repository.last_changed_at = now
+    if result.commits_added:
+        if repository.lines_due_at is None:
+            repository.lines_done, repository.lines_total = 0, result.commits_added
+        else:
+            repository.lines_total += result.commits_added
+        repository.lines_due_at = now
     repository.next_poll_at = next_poll(
         now, repository.last_changed_at, integration.webhook_seen_at
     )
@@ -167,3 +184,69 @@ def sync_pull_requests(repository: Repository, provider: Provider, sink: Databas
                            if not str(w.get("message", "")).startswith("Pull requests not fully")]
     db.session.commit()
     sink.log(f"pull requests: {synced} new or updated")
+
+
+def _service_provider(integration: Integration) -> Provider | None:
+    return (providers.for_integration(integration)
+            if providers.is_service(integration.kind) else None)
+
+
+def _credentials(repository: Repository) -> GitCredentials:
+    integration = repository.integration
+    return git_credentials_for(integration, _service_provider(integration),
+                               repository.clone_url)
+
+
+@contextmanager
+def remote_auth(repository_id: int) -> Iterator[GitAuth]:
+    """The auth for one git run against the repository's host: what a partial mirror's
+    lazy blob fetch needs when a diff is asked for before the line-count pass got there."""
+    repository = db.session.get(Repository, repository_id)
+    if repository is None or not repository.clone_url:
+        raise GitError("The repository has no remote to fetch missing objects from.")
+    with git_auth(repository.clone_url, _credentials(repository),
+                  allow_private=current_app.config["ALLOW_PRIVATE_HOSTS"]) as auth:
+        yield auth
+
+
+def run_line_counts(repository_id: int) -> str:
+    """Count the lines of the repository's pending commits (``done``; ``continue`` when
+    an index run added commits meanwhile; ``skipped``). A failure is logged and the pass
+    tried again after ``LINES_RETRY``."""
+    repository = db.session.get(Repository, repository_id)
+    if repository is None or not repository.clone_url:
+        return "skipped"
+    mirror = mirror_for(repository)
+    if not mirror.exists():
+        return "skipped"
+    due = repository.lines_due_at
+    sink = DatabaseSink(db.engine, repository.tenant_id, repository.id)
+    fetch: BlobFetcher | None = None
+    if mirror.is_partial():
+        url, creds = repository.clone_url, _credentials(repository)
+        allow_private = current_app.config["ALLOW_PRIVATE_HOSTS"]
+
+        def fetch(oids: Sequence[str]) -> None:
+            mirror.fetch_blobs(url, creds, oids, allow_private=allow_private)
+
+    db.session.commit()  # end the read transaction: the pass writes on its own connections
+    started = time.monotonic()
+    try:
+        counted = LineCounter(mirror, sink, fetch).run()
+    except GitError as exc:
+        sink.log(f"line counts failed (tried again in {LINES_RETRY.seconds // 60} min): "
+                 f"{exc.message}")
+        db.session.execute(sa.update(Repository).where(Repository.id == repository_id)
+                           .values(lines_due_at=utcnow() + LINES_RETRY))
+        db.session.commit()
+        return "error"
+    sink.log(f"line counts: {counted} commits counted in {time.monotonic() - started:.1f} s")
+    # Done unless an index run asked again meanwhile (it moved ``lines_due_at``).
+    finished = db.session.execute(
+        sa.update(Repository)
+        .where(Repository.id == repository_id,
+               Repository.lines_due_at.is_(None) if due is None
+               else Repository.lines_due_at == due)
+        .values(lines_due_at=None).returning(Repository.id)).first() is not None
+    db.session.commit()
+    return "done" if finished else "continue"

@@ -66,6 +66,10 @@ def repository_json(repository: Repository) -> dict[str, Any]:
         "default_branch": repository.default_branch,
         "status": repository.status,
         "progress": {"done": repository.progress_done, "total": repository.progress_total},
+        # The line-count pass after ``indexed``: until ``complete``, commits show their
+        # files without line counts (and renames as a delete plus an add).
+        "line_counts": {"done": repository.lines_done or 0, "total": repository.lines_total or 0,
+                        "complete": repository.lines_due_at is None},
         "last_indexed_at": repository.last_indexed_at.isoformat()
         if repository.last_indexed_at
         else None,

@@ -16,6 +16,7 @@ from flask import current_app
 from app import providers
 from app.extensions import db
 from app.jobs import has_pending, is_locked, jira_sync, request_index
+from app.jobs.indexing import sweep_line_counts
 from app.jobs.scan import queue_scan
 from app.jobs.webhooks import schedule_processing
 from app.models import Delivery, DeliveryStatus, Integration, Repository, RepositoryStatus, utcnow
@@ -107,7 +108,7 @@ def tick(now: datetime | None = None) -> dict[str, list[int]]:
     """One round of scheduled work; returns what was queued, for logs and tests."""
     if not connection().set("gitbridge:scheduler:tick", "1", nx=True, ex=TICK_SECONDS - 5):
         return {"polled": [], "recovered": [], "deliveries": [], "scans": [], "devinfo": [],
-                "smart_commits": [], "devinfo_deletions": []}
+                "smart_commits": [], "devinfo_deletions": [], "line_counts": []}
     now = now or utcnow()
     polled = due_for_poll(now)
     for repository_id in polled:
@@ -116,9 +117,10 @@ def tick(now: datetime | None = None) -> dict[str, list[int]]:
     deliveries = sweep_deliveries(now)
     scans = scans_due(now)
     jira = jira_sync.sweep(now)
+    line_counts = sweep_line_counts(now)
     db.session.remove()
     return {"polled": polled, "recovered": recovered, "deliveries": deliveries, "scans": scans,
-            **jira}
+            **jira, "line_counts": line_counts}
 
 
 def run_forever() -> None:

@@ -76,10 +76,10 @@ def test_tick_polls_due_repositories_and_recovers_lost_ones(
     result = scheduler.tick(NOW)
     assert result == {"polled": [ids["due"]], "recovered": [ids["lost"]], "deliveries": [],
                       "scans": [], "devinfo": [], "smart_commits": [],
-                      "devinfo_deletions": []}
+                      "devinfo_deletions": [], "line_counts": []}
     assert Queue(SCHEDULED, connection=redis_conn).count == 1
     assert Queue(MANUAL, connection=redis_conn).count == 1
     # A second scheduler in the same window does nothing.
     assert scheduler.tick(NOW) == {"polled": [], "recovered": [], "deliveries": [],
                                    "scans": [], "devinfo": [], "smart_commits": [],
-                                   "devinfo_deletions": []}
+                                   "devinfo_deletions": [], "line_counts": []}

@@ -22,7 +22,7 @@ from app.http import ApiError, ApiNotFound
 from app.indexing.errors import GitError
 from app.jira import permissions
 from app.models import CommitKey
-from app.store import compare, development
+from app.store import compare, development, mirror_git
 
 ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-[1-9][0-9]*$")
 SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
@@ -113,12 +113,15 @@ def commit_diff(key: str, repository_id: int, sha: str) -> dict[str, Any]:
     ).first()
     if repository_id not in repositories or linked is None:
         raise Problem(404, "not_found", "that commit is not linked to this issue")
-    return diff_answer(repositories[repository_id].mirror, sha, path)
+    return diff_answer(repositories[repository_id].mirror, repository_id, sha, path)
 
 
-def diff_answer(mirror: Path, sha: str, path: str, base: str | None = None) -> dict[str, Any]:
-    """A file's diff for the pages, or a Problem when git cannot give it."""
+def diff_answer(mirror: Path, repository_id: int, sha: str, path: str,
+                base: str | None = None) -> dict[str, Any]:
+    """A file's diff for the pages (blobs a partial mirror lacks are fetched from the
+    repository's host), or a Problem when git cannot give it."""
     try:
-        return compare.file_diff(mirror, sha, path, base=base)
+        return compare.file_diff(mirror, sha, path, base=base,
+                                 remote=mirror_git.lazy_remote(repository_id))
     except GitError as exc:
         raise Problem(502, "diff_unavailable", exc.message) from exc

@@ -139,7 +139,7 @@ def repository_commit_diff(repository_id: int, sha: str) -> dict[str, Any]:
     if not SHA.match(sha) or not path or "\0" in path:
         raise Problem(400, "invalid_request", "a full commit sha and ?path= are required")
     _mirror(repository)
-    return diff_answer(repository.mirror, sha, path)
+    return diff_answer(repository.mirror, repository.id, sha, path)
 
 
 def _range(repository: BrowsableRepository) -> tuple[str, str]:
@@ -158,7 +158,8 @@ def compare_refs(repository_id: int) -> dict[str, Any]:
     offset = _int_arg("cursor", 0, 0, compare.MAX_RANGE)
     try:
         shas, truncated = compare.range_shas(repository.mirror, base, head)
-        files, files_truncated = compare.net_files(repository.mirror, base, head)
+        files, files_truncated = compare.net_files(repository.mirror, base, head,
+                                                   mirror_git.lazy_remote(repository.id))
     except mirror_git.GitError as exc:
         raise Problem(502, "git_unavailable", exc.message) from exc
     page = shas[offset:offset + COMMITS_PAGE]
@@ -187,4 +188,4 @@ def compare_diff(repository_id: int) -> dict[str, Any]:
     path = request.args.get("path", "")
     if not path or "\0" in path:
         raise Problem(400, "invalid_request", "?path= is required")
-    return diff_answer(repository.mirror, head, path, base=base)
+    return diff_answer(repository.mirror, repository.id, head, path, base=base)

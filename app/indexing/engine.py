@@ -21,14 +21,13 @@ One run:
    ``sink.add_commits`` in batches (``batch_size``), with ``progress``.
 4. Branches (issue keys from the name, ahead/behind the main branch) and
    tags (peeled target, annotation, tagger) via ``sink.replace_refs``.
-5. Line counts: by default in the same walk as the commits (``inline``: git
-   diffs the blobs while it lists the files, and every batch arrives complete);
-   with ``line_counts="second_pass"`` in a later walk (``sink.set_file_stats``)
-   so the commits of a huge first run show before any blob is diffed.
 
-Progress is counted in work units: one per commit read in step 3 and, with a
-second pass, one per commit in step 5 (``total`` is then twice the number of
-new commits).
+Commits arrive with their files (tree diffs, no rename detection) but without line
+counts: those need blobs, which a blobless mirror fetches later, and diffing them
+cost more than the whole clone on a real history. :mod:`app.indexing.line_counts`
+adds counts and renames afterwards, without holding up the run.
+
+Progress is one work unit per commit read in step 3.
 
 Sinks must be idempotent: after a crash the next run (with the same
 ``previous_refs``) re-sends commits the sink may already have.
@@ -46,13 +45,9 @@ from app.indexing import log as gitlog
 from app.indexing.gitcli import run_git, stream_git
 from app.indexing.issue_keys import extract_branch_keys
 from app.indexing.mirror import Mirror
-from app.indexing.models import Branch, Commit, FileChange, IndexResult, Person, Tag
+from app.indexing.models import Branch, Commit, IndexResult, Person, Tag
 
-__all__ = ["LINE_COUNT_MODES", "IndexSink", "Indexer"]
-
-#: Where lines added/removed come from: the commit walk itself (measured fastest end to
-#: end, including for a 100k-commit first index), a second walk, or nowhere.
-LINE_COUNT_MODES = ("inline", "second_pass", "none")
+__all__ = ["IndexSink", "Indexer"]
 
 _T = TypeVar("_T")
 _AHEAD_BEHIND_WORKERS = min(4, os.cpu_count() or 1)
@@ -71,9 +66,6 @@ class IndexSink(Protocol):
 
     def remove_commits(self, shas: Sequence[str]) -> None:
         """Forget commits no longer reachable from any branch or tag."""
-
-    def set_file_stats(self, stats: Sequence[tuple[str, Sequence[FileChange]]]) -> None:
-        """Replace the files of commit ``sha`` with ones that have line counts."""
 
     def replace_refs(self, branches: Sequence[Branch], tags: Sequence[Tag]) -> None:
         """Replace the whole set of branches and tags."""
@@ -109,15 +101,11 @@ class Indexer:
         *,
         previous_refs: Mapping[str, str] | None = None,
         batch_size: int = 1000,
-        line_counts: str = "inline",
     ) -> None:
-        if line_counts not in LINE_COUNT_MODES:
-            raise ValueError(f"line_counts must be one of {LINE_COUNT_MODES}")
         self.mirror = mirror
         self.sink = sink
         self.previous_refs = dict(previous_refs or {})
         self.batch_size = max(1, batch_size)
-        self.line_counts = line_counts
         self.repo = mirror.path
 
     def run(self) -> IndexResult:
@@ -139,11 +127,7 @@ class Indexer:
         exclude = sorted(set(old_peeled.values()))
         total = gitlog.count(self.repo, tips, exclude)
         added = self._add_commits(tips, exclude, total)
-        # Refs before line counts: branches and tags are useful at once, and
-        # the blob-diff pass is the slowest step of a large first run.
         self.sink.replace_refs(self._branches(records, main), self._tags(records))
-        if self.line_counts == "second_pass" and total:
-            self._add_file_stats(tips, exclude, total)
         self.sink.log(
             f"Indexing finished in {time.monotonic() - started:.1f} s: "
             f"{added} commits added, {removed} removed."
@@ -180,16 +164,14 @@ class Indexer:
         return removed
 
     def _add_commits(self, tips: list[str], exclude: list[str], total: int) -> int:
-        units = total * 2 if self.line_counts == "second_pass" else total
         if not total:
             self.sink.log("No new commits.")
             self.sink.progress(0, 0)
             return 0
         self.sink.log(f"Reading {total} new commits.")
-        self.sink.progress(0, units)
+        self.sink.progress(0, total)
         done = 0
-        commits = gitlog.stream_commits(self.repo, tips, exclude,
-                                        line_counts=self.line_counts == "inline")
+        commits = gitlog.stream_commits(self.repo, tips, exclude)
         # One batch is written while git and the parser produce the next: the sink's
         # I/O (a database round trip) overlaps the walk instead of adding to it.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-sink") as pool:
@@ -197,22 +179,13 @@ class Indexer:
             for batch in _batches(commits, self.batch_size):
                 if writing is not None:
                     writing.result()
-                    self.sink.progress(min(done, total), units)
+                    self.sink.progress(min(done, total), total)
                 writing = pool.submit(self.sink.add_commits, batch)
                 done += len(batch)
             if writing is not None:
                 writing.result()
-        self.sink.progress(min(done, total), units)
+        self.sink.progress(min(done, total), total)
         return done
-
-    def _add_file_stats(self, tips: list[str], exclude: list[str], total: int) -> None:
-        self.sink.log("Counting changed lines of the new commits.")
-        done = 0
-        for stats in _batches(gitlog.stream_file_stats(self.repo, tips, exclude),
-                              self.batch_size):
-            self.sink.set_file_stats(stats)
-            done += len(stats)
-            self.sink.progress(total + min(done, total), total * 2)
 
     # -- refs ------------------------------------------------------------------------
 

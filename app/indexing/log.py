@@ -17,10 +17,11 @@ Why this shape:
   ``--first-parent``), but a merge's file list is its diff against the first
   parent (``--diff-merges=first-parent``, git >= 2.31): that is what the
   merge brought into the target branch.
-* Line counts need blob diffs, which are much slower than the tree diff of
-  ``--name-status``, so they come from a second pass
-  (:func:`stream_file_stats` / :func:`stream_numstat`) that runs after the
-  commits are already visible.
+* Line counts and rename detection need blobs, which a blobless mirror does not
+  have and which are much slower to diff than trees, so the commit walk lists files
+  with ``--name-status --no-renames`` (a rename shows as a delete and an add) and a
+  later pass (:func:`stream_blob_ids`, then :func:`stream_file_stats`) fills in
+  counts and renames for given commits.
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ __all__ = [
     "count",
     "parse_raw_date",
     "peel_commits",
+    "stream_blob_ids",
     "stream_commits",
     "stream_file_stats",
-    "stream_numstat",
     "stream_rev_list",
 ]
 
@@ -55,8 +56,14 @@ _SHA_FORMAT = "%x1e%x1d%H%x00"
 _DIFF_OPTS = [
     "-z", "--date=raw", "--encoding=UTF-8", "--no-color", "--no-mailmap",
     "--no-show-signature", "--no-notes", "--no-ext-diff", "--no-textconv",
-    "--diff-merges=first-parent", "--root", "-M",
+    "--diff-merges=first-parent", "--root",
 ]
+#: Tree diffs only: with rename detection git would read (and fetch) blobs.
+_NO_RENAMES = ["--no-renames"]
+_RENAMES = ["-M"]
+#: Submodule entries name commits of another repository, not blobs.
+_GITLINK = b"160000"
+_NULL_OID = re.compile(rb"^0+$")
 #: A 100k-commit history is read in one go; only a stalled git is a problem.
 LOG_TIMEOUT = 6 * 3600.0
 _TZ_CACHE: dict[bytes, timezone] = {}
@@ -180,26 +187,30 @@ def _parse(
 
 
 def _log(
-    repo: Path, include: Iterable[str], exclude: Iterable[str], fmt: str, extra: list[str]
+    repo: Path, include: Iterable[str], exclude: Iterable[str], fmt: str, extra: list[str],
+    *, walk: bool = True,
 ) -> Iterator[bytes] | None:
+    """``git log`` of ``include ^exclude``; with ``walk`` False exactly the commits
+    ``include`` names, in that order (``--no-walk=unsorted``)."""
     stdin = _revs_input(include, exclude)
     if stdin is None:
         return None
     args = ["log", "--stdin", f"--format=tformat:{fmt}", *_DIFF_OPTS, *extra]
+    if not walk:
+        args.insert(1, "--no-walk=unsorted")
     return stream_git(args, git_dir=repo, input=stdin, sep=_RECORD, timeout=LOG_TIMEOUT)
 
 
 def stream_commits(
-    repo: Path, include: Iterable[str], exclude: Iterable[str] = (), *, line_counts: bool = False
+    repo: Path, include: Iterable[str], exclude: Iterable[str] = ()
 ) -> Iterator[Commit]:
     """Commits reachable from ``include`` but not from ``exclude``, newest first.
 
-    ``files`` come from ``--name-status``, with line counts None; with
-    ``line_counts`` git also diffs the blobs (``--raw --numstat``) in the same
-    walk, which costs git more time than the tree diff but saves a second pass.
+    ``files`` come from ``--name-status --no-renames`` (a tree diff: no blob is read,
+    so a blobless mirror answers at once), with line counts None and ``stats_done``
+    False: :func:`stream_file_stats` fills them in later.
     """
-    extra = ["--raw", "--numstat"] if line_counts else ["--name-status"]
-    tokens = _log(repo, include, exclude, _COMMIT_FORMAT, extra)
+    tokens = _log(repo, include, exclude, _COMMIT_FORMAT, ["--name-status", *_NO_RENAMES])
     if tokens is None:
         return
     for h, files, nums in _parse(tokens, _COMMIT_FIELDS):
@@ -213,7 +224,6 @@ def stream_commits(
             message=message,
             files=tuple(_file_change(c, p, o, counts) for c, p, o in files),
             issue_keys=extract_keys(message),
-            stats_done=line_counts,
         )
 
 
@@ -224,30 +234,42 @@ def _file_change(change: str, path: str, old: str | None, counts: dict[str, Stat
                       stats[1] if stats else None)
 
 
-def stream_numstat(
-    repo: Path, include: Iterable[str], exclude: Iterable[str] = ()
-) -> Iterator[tuple[str, dict[str, Stats]]]:
-    """``(sha, {path: (added, removed)})`` per commit; binary files map to None.
-
-    Paths are the new paths (renames are detected as in :func:`stream_commits`).
-    """
-    tokens = _log(repo, include, exclude, _SHA_FORMAT, ["--numstat"])
+def stream_blob_ids(repo: Path, shas: Iterable[str]) -> Iterator[str]:
+    """The blobs the diffs of these commits read (both sides of every change, no
+    submodule entries), from a tree diff: what :func:`stream_file_stats` needs present.
+    May repeat an id."""
+    tokens = _log(repo, shas, (), _SHA_FORMAT, ["--raw", "--no-abbrev", *_NO_RENAMES],
+                  walk=False)
     if tokens is None:
         return
-    for h, _, nums in _parse(tokens, 1):
-        yield h[0].decode("ascii"), dict(nums)
+    for record in tokens:
+        parts = record.split(b"\0")
+        i = 1  # parts[0] is the sha
+        while i < len(parts):
+            token = parts[i]
+            if token[:1] == b"\n":
+                token = token[1:]
+            if token[:1] != b":":
+                i += 1
+                continue
+            # ":<old mode> <new mode> <old id> <new id> <status>", then the path
+            old_mode, new_mode, old, new, _ = token[1:].split(b" ", 4)
+            for mode, oid in ((old_mode, old), (new_mode, new)):
+                if mode != _GITLINK and not _NULL_OID.match(oid):
+                    yield oid.decode("ascii")
+            i += 2
 
 
 def stream_file_stats(
-    repo: Path, include: Iterable[str], exclude: Iterable[str] = ()
+    repo: Path, shas: Iterable[str]
 ) -> Iterator[tuple[str, tuple[FileChange, ...]]]:
-    """The second pass: each commit's files with line counts filled in.
+    """The line-count pass: these commits' files with line counts, renames detected.
 
-    One git run with ``--raw --numstat`` gives both the change type and the
-    counts, so the engine does not have to keep the first pass's file lists
-    in memory to combine them.
+    One git run with ``--raw --numstat -M`` gives change types, renames and counts,
+    so nothing of the first pass has to be kept to combine them.
     """
-    tokens = _log(repo, include, exclude, _SHA_FORMAT, ["--raw", "--numstat"])
+    tokens = _log(repo, shas, (), _SHA_FORMAT, ["--raw", "--numstat", *_RENAMES],
+                  walk=False)
     if tokens is None:
         return
     for h, files, nums in _parse(tokens, 1):

@@ -9,14 +9,25 @@ namespaces (``refs/pull/*``, ``refs/merge-requests/*``, Gerrit's
 ``refs/changes/*``) can hold many times more refs and commits than the
 branches and are not part of what developers see as "the repository".
 
+Blobless: the first fetch is a partial clone (``--filter=blob:none``): commits and
+trees only, a quarter of a full clone's bytes, and all the first index reads (names
+and change types of files need tree diffs, never blobs). Blobs come later, from the
+line-count pass (:meth:`Mirror.fetch_blobs`) or lazily when git needs one (a diff);
+incremental fetches keep the filter. A server that refuses filters gets a full clone,
+and the report says so.
+
 Security: the remote URL is passed to git per call and never written to the
-mirror's ``config`` (no ``[remote]`` section at all), credentials go through
-:func:`app.indexing.credentials.git_auth`, and ``FETCH_HEAD`` is not written.
+mirror's ``config``. A partial mirror keeps ``remote.origin.promisor`` and its filter
+there (git needs them to know which objects it may fetch later), but not the URL:
+every git run that may fetch gets it as ``-c remote.origin.url=...`` with the auth of
+:func:`app.indexing.credentials.git_auth` (:func:`remote_options`); lazy fetches are
+git children and inherit both. ``FETCH_HEAD`` is not written.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -25,8 +36,12 @@ from app.indexing.credentials import GitAuth, GitCredentials, git_auth, host_key
 from app.indexing.errors import GitError
 from app.indexing.gitcli import run_git
 
-__all__ = ["FETCH_REFSPECS", "Mirror"]
+__all__ = ["FETCH_REFSPECS", "Mirror", "remote_options"]
 
+#: What a partial clone leaves out: every blob (commits and trees are what indexing reads).
+BLOB_FILTER = "blob:none"
+#: git's warning when the server ignores ``--filter`` (it then sends everything).
+_FILTER_IGNORED = "filtering not recognized by server"
 FETCH_REFSPECS = ("+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")
 _INDEXED_PREFIXES = ("refs/heads/", "refs/tags/")
 _MIRROR_CONFIG = {
@@ -43,6 +58,13 @@ _MIRROR_CONFIG = {
     "core.packedGitLimit": "32m",
     "core.packedGitWindowSize": "8m",
 }
+
+
+def remote_options(auth: GitAuth) -> list[str]:
+    """``-c`` options for a git run that may fetch from the mirror's remote ``origin``:
+    the URL (never stored in the mirror) and the run's auth. git passes them on to the
+    fetch it starts itself for a missing blob."""
+    return [*auth.config, "-c", f"remote.origin.url={auth.url}"]
 
 
 class Mirror:
@@ -104,47 +126,90 @@ class Mirror:
         """
         if not self.exists():
             with self._auth(url, creds, allow_private) as auth:
-                self._clone(auth)
+                partial = self._clone(auth)
                 report = self._report(auth, self.refs(), self.default_branch())
-                report.update(changed=True, cloned=True)
+                report.update(changed=True, cloned=True, partial=partial)
                 return report
         with self._auth(url, creds, allow_private) as auth:
             remote_refs, default = self._ls_remote(auth, self.fetch_timeout)
             changed = remote_refs != self.refs()
             if changed:
+                # The named remote (its URL given per run) so a partial mirror's
+                # filter applies: new commits come without their blobs too.
                 run_git(
                     ["fetch", "--prune", "--no-tags", "--no-write-fetch-head", "--quiet",
-                     "--no-recurse-submodules", "--", auth.url, *FETCH_REFSPECS],
-                    git_dir=self.path, config=auth.config, env=auth.env,
+                     "--no-recurse-submodules", "origin", *FETCH_REFSPECS],
+                    git_dir=self.path, config=remote_options(auth), env=auth.env,
                     timeout=self.fetch_timeout, secrets=auth.secrets,
                 )
             if default and f"refs/heads/{default}" in remote_refs:
                 run_git(["symbolic-ref", "HEAD", f"refs/heads/{default}"], git_dir=self.path)
             report = self._report(auth, self.refs(), self.default_branch())
-            report.update(changed=changed, cloned=False)
+            report.update(changed=changed, cloned=False, partial=self.is_partial())
             return report
 
-    def _clone(self, auth: GitAuth) -> None:
-        """``clone --bare`` (heads and tags only) next to the mirror, then move it in."""
+    def _clone(self, auth: GitAuth) -> bool:
+        """A blobless ``clone --bare`` (heads and tags only) next to the mirror, then move
+        it in; a full clone where the server refuses filters. True if partial."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(self.path.name + ".cloning")
-        shutil.rmtree(partial, ignore_errors=True)
+        target = self.path.with_name(self.path.name + ".cloning")
+        shutil.rmtree(target, ignore_errors=True)
         try:
+            try:
+                partial = self._clone_into(target, auth, [f"--filter={BLOB_FILTER}"])
+            except GitError as exc:
+                if "filter" not in f"{exc.message} {exc.detail or ''}":
+                    raise
+                # The server advertises filters but refuses this one: clone it all.
+                shutil.rmtree(target, ignore_errors=True)
+                partial = self._clone_into(target, auth, [])
+            if partial:
+                # Keep only what git needs to fetch missing objects later; the URL is
+                # passed per call, as for every fetch.
+                run_git(["config", "--unset", "remote.origin.url"], git_dir=target)
+            else:
+                run_git(["config", "--remove-section", "remote.origin"], git_dir=target,
+                        check=False)
+            for key, value in _MIRROR_CONFIG.items():
+                run_git(["config", key, value], git_dir=target)
+            target.rename(self.path)
+            return partial
+        finally:
+            shutil.rmtree(target, ignore_errors=True)
+
+    def _clone_into(self, target: Path, auth: GitAuth, options: list[str]) -> bool:
+        result = run_git(
+            ["clone", "--bare", "--quiet", "--no-local", *options, "--", auth.url,
+             str(target)],
+            config=[*auth.config,
+                    *(arg for k, v in _MIRROR_CONFIG.items() for arg in ("-c", f"{k}={v}"))],
+            env=auth.env, timeout=self.fetch_timeout, secrets=auth.secrets,
+        )
+        return bool(options) and _FILTER_IGNORED not in result.stderr
+
+    def is_partial(self) -> bool:
+        """True for a blobless mirror: some blobs may have to be fetched before use."""
+        if not self.exists():
+            return False
+        result = run_git(["config", "--bool", "remote.origin.promisor"], git_dir=self.path,
+                         check=False)
+        return result.stdout.strip() == b"true"
+
+    def fetch_blobs(self, url: str, creds: GitCredentials | None, oids: Iterable[str],
+                    allow_private: bool = False) -> None:
+        """Fetch these blobs into a partial mirror in one request, as git's own lazy
+        fetch does (by object id; protocol v2 servers allow any object)."""
+        stdin = "".join(f"{oid}\n" for oid in oids).encode("ascii")
+        if not stdin:
+            return
+        with self._auth(url, creds, allow_private) as auth:
             run_git(
-                ["clone", "--bare", "--quiet", "--no-local", "--", auth.url, str(partial)],
-                config=[*auth.config,
-                        *(arg for k, v in _MIRROR_CONFIG.items() for arg in ("-c", f"{k}={v}"))],
-                env=auth.env, timeout=self.fetch_timeout,
+                ["fetch", "origin", "--no-tags", "--no-write-fetch-head", "--quiet",
+                 "--recurse-submodules=no", f"--filter={BLOB_FILTER}", "--stdin"],
+                git_dir=self.path, input=stdin, env=auth.env, timeout=self.fetch_timeout,
+                config=[*remote_options(auth), "-c", "fetch.negotiationAlgorithm=noop"],
                 secrets=auth.secrets,
             )
-            # No [remote] section: the URL is passed per call, as for every fetch.
-            run_git(["config", "--remove-section", "remote.origin"], git_dir=partial,
-                    check=False)
-            for key, value in _MIRROR_CONFIG.items():
-                run_git(["config", key, value], git_dir=partial)
-            partial.rename(self.path)
-        finally:
-            shutil.rmtree(partial, ignore_errors=True)
 
     def write_commit_graph(self) -> None:
         """Write the commit-graph a clone does not (later fetches keep it current)."""

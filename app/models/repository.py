@@ -40,6 +40,11 @@ class Repository(TimestampMixin, db.Model):  # type: ignore[name-defined]
     status: Mapped[str] = mapped_column(String(16), default=RepositoryStatus.QUEUED.value)
     progress_done: Mapped[int] = mapped_column(Integer, default=0)
     progress_total: Mapped[int] = mapped_column(Integer, default=0)
+    #: The line-count pass (after ``indexed``): commits counted of those it counts, and
+    #: when it is due (set by an index run that added commits, cleared when it is done).
+    lines_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    lines_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    lines_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     error: Mapped[str | None] = mapped_column(Text)
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     index_log: Mapped[list[str]] = mapped_column(JSON, default=list)

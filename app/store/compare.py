@@ -249,12 +249,15 @@ def _issue_order(key: str) -> tuple[str, int]:
     return project, int(number) if number.isdigit() else 0
 
 
-def net_files(mirror: Path, base: str, head: str) -> tuple[list[dict[str, Any]], bool]:
+def net_files(mirror: Path, base: str, head: str, remote: mirror_git.Remote | None = None
+              ) -> tuple[list[dict[str, Any]], bool]:
     """The net diff from ``base`` to ``head``: ``[{path, change, added, removed}]``
-    (``added``/``removed`` null for binary files), and whether it was cut at MAX_FILES."""
+    (``added``/``removed`` null for binary files), and whether it was cut at MAX_FILES.
+    git's own counts, so exact even before the line-count pass (``remote`` fetches the
+    blobs a partial mirror lacks)."""
     out = mirror_git.mirror_git(
         mirror, ["diff", "--raw", "--numstat", "-z", "--no-renames", "--no-color",
-                 "--end-of-options", base, head], timeout=60).stdout
+                 "--end-of-options", base, head], timeout=60, remote=remote).stdout
     fields = out.split(b"\0")
     changes: dict[str, str] = {}
     counts: list[tuple[str, bytes, bytes]] = []
@@ -279,9 +282,11 @@ def net_files(mirror: Path, base: str, head: str) -> tuple[list[dict[str, Any]],
 MAX_DIFF_BYTES = 512 * 1024
 
 
-def file_diff(mirror: Path, sha: str, path: str, base: str | None = None) -> dict[str, Any]:
+def file_diff(mirror: Path, sha: str, path: str, base: str | None = None,
+              remote: mirror_git.Remote | None = None) -> dict[str, Any]:
     """One file's diff: of commit ``sha`` against its first parent (a root commit against
-    nothing), or from ``base`` to ``sha``; cut at MAX_DIFF_BYTES."""
+    nothing), or from ``base`` to ``sha``; cut at MAX_DIFF_BYTES. ``remote`` fetches the
+    blobs a partial mirror lacks."""
     if base is None:
         parent = mirror_git.mirror_git(
             mirror, ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{sha}^1"],
@@ -290,6 +295,6 @@ def file_diff(mirror: Path, sha: str, path: str, base: str | None = None) -> dic
                 else ["diff-tree", "-p", "--no-color", "--root", sha])
     else:
         args = ["diff", "--no-color", "--no-renames", base, sha]
-    out = mirror_git.mirror_git(mirror, [*args, "--", path], timeout=30).stdout
+    out = mirror_git.mirror_git(mirror, [*args, "--", path], timeout=30, remote=remote).stdout
     return {"path": path, "diff": out[:MAX_DIFF_BYTES].decode("utf-8", "replace"),
             "truncated": len(out) > MAX_DIFF_BYTES}

@@ -1,4 +1,5 @@
-"""The database side of indexing: the engine's ``IndexSink`` on SQLAlchemy Core.
+"""The database side of indexing: the engine's ``IndexSink`` (and the line-count pass's
+``LineCountSink``) on SQLAlchemy Core.
 
 Writes go straight through Core ``executemany`` inserts (no ORM objects per row) so a
 100,000-commit history is written at the speed of the database, and every write is
@@ -273,6 +274,24 @@ class DatabaseSink:
                 .where(REPOSITORIES.c.id == self.repository_id)
                 .values(index_log=lines)
             )
+
+    def line_count_progress(self, done: int, total: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                REPOSITORIES.update()
+                .where(REPOSITORIES.c.id == self.repository_id)
+                .values(lines_done=done, lines_total=total)
+            )
+
+    def pending_line_counts(self) -> Iterable[str]:
+        """Commits stored without line counts (the first pass has none)."""
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=5000).execute(
+                sa.select(COMMITS.c.sha).where(COMMITS.c.repository_id == self.repository_id,
+                                               COMMITS.c.stats_done.is_(False))
+            )
+            for (sha,) in result:
+                yield sha
 
     def known_shas(self) -> Iterable[str]:
         with self.engine.connect() as conn:

@@ -1,0 +1,111 @@
+"""The line-count pass: lines added/removed and renames for commits indexed without.
+
+Why a pass of its own: counting lines means diffing blobs, which a blobless mirror
+does not have and which, on a real history, costs more than the whole clone. The
+commits are visible (and the repository ``indexed``) before this starts; it never
+holds an index run up, and it shows its own progress.
+
+Which commits: those the sink holds without counts (``pending_line_counts``) that the
+mirror's heads and tags reach; others are about to be removed by the next index run
+or came from a webhook payload the mirror never saw. Newest first (what people look
+at first), in chunks:
+
+1. the blobs the chunk's diffs read (a tree diff: :func:`~app.indexing.log.stream_blob_ids`)
+   that the mirror does not have yet, fetched in one request (partial mirrors only;
+   one request per chunk, not the one-by-one lazy fetch git would do per commit);
+2. :func:`~app.indexing.log.stream_file_stats` over the chunk, stored in batches
+   (``set_file_stats``, which marks the commits counted), with progress.
+
+A pass killed half-way leaves the rest pending; the next pass continues there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Protocol, TypeVar
+
+from app.indexing import log as gitlog
+from app.indexing.gitcli import stream_git
+from app.indexing.mirror import Mirror
+from app.indexing.models import FileChange
+
+__all__ = ["BlobFetcher", "LineCountSink", "LineCounter"]
+
+_T = TypeVar("_T")
+#: Fetches the given blob ids into the mirror (one request).
+BlobFetcher = Callable[[Sequence[str]], None]
+
+
+class LineCountSink(Protocol):
+    def pending_line_counts(self) -> Iterable[str]:
+        """Shas of the commits stored without line counts."""
+
+    def set_file_stats(self, stats: Sequence[tuple[str, Sequence[FileChange]]]) -> None:
+        """Replace each commit's files with counted ones and mark it counted."""
+
+    def line_count_progress(self, done: int, total: int) -> None:
+        """Commits counted so far out of those this pass counts."""
+
+
+def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    chunk: list[_T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class LineCounter:
+    """Count the lines of the pending commits of ``mirror`` into ``sink``.
+
+    ``fetch_blobs`` is given for a partial mirror (it needs the remote's URL and
+    credentials, which this class has no business holding); None for a full one.
+    """
+
+    def __init__(self, mirror: Mirror, sink: LineCountSink, fetch_blobs: BlobFetcher | None,
+                 *, chunk: int = 2000, batch_size: int = 500) -> None:
+        self.mirror = mirror
+        self.sink = sink
+        self.fetch_blobs = fetch_blobs
+        self.chunk = max(1, chunk)
+        self.batch_size = max(1, batch_size)
+        self.repo = mirror.path
+
+    def run(self) -> int:
+        """Count every pending commit the mirror reaches; returns how many."""
+        pending = set(self.sink.pending_line_counts())
+        work: list[str] = []
+        if pending:
+            peeled, _ = gitlog.peel_commits(self.repo, self.mirror.refs().values())
+            work = [sha for sha in gitlog.stream_rev_list(self.repo, sorted(set(peeled.values())))
+                    if sha in pending]
+        del pending
+        self.sink.line_count_progress(0, len(work))
+        present = self._present_blobs() if self.fetch_blobs and work else set()
+        done = 0
+        for chunk in _chunks(work, self.chunk):
+            if self.fetch_blobs is not None:
+                wanted = sorted(set(gitlog.stream_blob_ids(self.repo, chunk)) - present)
+                if wanted:
+                    self.fetch_blobs(wanted)
+                    present.update(wanted)
+            for batch in _chunks(gitlog.stream_file_stats(self.repo, chunk), self.batch_size):
+                self.sink.set_file_stats(batch)
+                done += len(batch)
+                self.sink.line_count_progress(done, len(work))
+        return done
+
+    def _present_blobs(self) -> set[str]:
+        """Blobs the mirror already has (fetched lazily for a diff, or by an earlier pass):
+        only local objects are listed, nothing is fetched."""
+        present = set()
+        for line in stream_git(["cat-file", "--batch-all-objects", "--unordered",
+                                "--batch-check=%(objecttype) %(objectname)"],
+                               git_dir=self.repo, timeout=gitlog.LOG_TIMEOUT):
+            kind, _, oid = line.partition(b" ")
+            if kind == b"blob":
+                present.add(oid.decode("ascii"))
+        return present
