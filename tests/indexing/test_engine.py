@@ -72,11 +72,11 @@ class Harness:
         self.refs: dict[str, str] = {}
         self.batch_size = batch_size
 
-    def index(self, head: str = "main", line_counts: str = "inline") -> IndexResult:
+    def index(self, head: str = "main") -> IndexResult:
         sync_mirror(self.work.path, self.mirror.path, head=head)
         self.sink.reset_calls()
         result = Indexer(self.mirror, self.sink, previous_refs=self.refs,
-                         batch_size=self.batch_size, line_counts=line_counts).run()
+                         batch_size=self.batch_size).run()
         self.refs = result.refs
         return result
 
@@ -121,17 +121,15 @@ def test_batches_and_progress(work: WorkRepo, tmp_path: Path) -> None:
     h = Harness(work, tmp_path, batch_size=3)
     for i in range(8):
         work.commit(f"c{i}", {"f": f"{i}\n"})
-    h.index(line_counts="second_pass")
+    h.index()
     assert [len(b) for b in h.sink.added_batches] == [3, 3, 2]
     calls = h.sink.progress_calls
-    assert calls[0] == (0, 16)  # two work units per commit: read + line counts
-    assert calls[-1] == (16, 16)
+    assert calls[0] == (0, 8) and calls[-1] == (8, 8)  # one work unit per commit read
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
-    assert all(total == 16 for _, total in calls)
-    assert (8, 16) in calls
+    assert all(total == 8 for _, total in calls)
     assert any("Reading 8 new commits" in m for m in h.sink.messages)
     work.commit("c8", {"f": "8\n"})
-    h.index()  # inline line counts: one unit per commit
+    h.index()
     assert h.sink.progress_calls[0] == (0, 1) and h.sink.progress_calls[-1] == (1, 1)
 
 
@@ -290,40 +288,18 @@ def test_unicode_long_message_and_fifty_keys(h: Harness) -> None:
     assert h.sink.commits[b].issue_keys == tuple(keys)
 
 
-def test_file_stats_second_pass(h: Harness) -> None:
+def test_commits_come_with_files_but_without_line_counts(h: Harness) -> None:
     work = h.work
-    lines = "".join(f"line {i}\n" for i in range(20))
-    first = work.commit("add", {"src/a.py": lines, "logo.png": b"\x89PNG\x00\x00"})
+    first = work.commit("add", {"src/a.py": "x\n", "logo.png": b"\x89PNG\x00\x00"})
     work.rename("src/a.py", "src/b.py")
-    second = work.commit("edit", {"src/b.py": lines.replace("line 3\n", "three\nfour\n"),
-                                  "logo.png": b"\x89PNG\x00\x01"})
-    third = work.commit("delete", {"src/b.py": None})
-    h.index(line_counts="second_pass")
-    stats = h.sink.file_stats
-    assert set(stats) == {first, second, third}
-    assert {(f.path, f.change_type, f.lines_added, f.lines_removed) for f in stats[first]} == {
-        ("src/a.py", "added", 20, 0), ("logo.png", "added", None, None)}
-    by_path = {f.path: f for f in stats[second]}
-    assert by_path["src/b.py"] == FileChange("src/b.py", "renamed", "src/a.py", 2, 1)
-    assert by_path["logo.png"] == FileChange("logo.png", "modified", None, None, None)
-    assert stats[third] == (FileChange("src/b.py", "deleted", None, 0, 21),)
-    # the first pass already had the files, without counts
-    assert h.sink.commits[second].files[0].lines_added is None
-
-
-def test_line_counts_inline(h: Harness) -> None:
-    work = h.work
-    lines = "".join(f"line {i}\n" for i in range(20))
-    first = work.commit("add", {"src/a.py": lines, "logo.png": b"\x89PNG\x00\x00"})
-    work.rename("src/a.py", "src/b.py")
-    second = work.commit("edit", {"src/b.py": lines.replace("line 3\n", "three\nfour\n")})
+    second = work.commit("move")
     h.index()
-    assert h.sink.file_stats == {}  # no second pass: the commits came complete
-    assert {(f.path, f.change_type, f.lines_added, f.lines_removed)
-            for f in h.sink.commits[first].files} == {
-        ("src/a.py", "added", 20, 0), ("logo.png", "added", None, None)}
-    assert h.sink.commits[second].files == (
-        FileChange("src/b.py", "renamed", "src/a.py", 2, 1),)
+    assert h.sink.file_stats == {}  # counts come from the line-count pass
+    assert {(f.path, f.change_type, f.lines_added) for f in h.sink.commits[first].files} == {
+        ("src/a.py", "added", None), ("logo.png", "added", None)}
+    assert {(f.path, f.change_type) for f in h.sink.commits[second].files} == {
+        ("src/a.py", "deleted"), ("src/b.py", "added")}
+    assert not any(c.stats_done for c in h.sink.commits.values())
 
 
 def test_empty_repository_and_everything_deleted(h: Harness) -> None:

@@ -48,8 +48,10 @@ def test_commit_fields_dates_and_files(work: WorkRepo) -> None:
     c2 = commits[second]
     assert c2.parents == (first,)
     changes = {f.path: f for f in c2.files}
-    assert changes["b.txt"].change_type == "renamed" and changes["b.txt"].old_path == "a.txt"
-    assert changes["bin.dat"].change_type == "deleted"
+    # a tree diff: no rename detection (it would read blobs); the line-count pass adds it
+    assert {p: (f.change_type, f.old_path) for p, f in changes.items()} == {
+        "a.txt": ("deleted", None), "b.txt": ("added", None), "bin.dat": ("deleted", None)}
+    assert not c2.stats_done
 
 
 def test_unicode_long_message_and_odd_paths(work: WorkRepo) -> None:
@@ -107,7 +109,7 @@ def test_include_exclude_count_and_rev_list(work: WorkRepo) -> None:
         list(gitlog.stream_commits(repo, ["--all"]))
 
 
-def test_numstat_pass(work: WorkRepo) -> None:
+def test_file_stats_pass(work: WorkRepo) -> None:
     lines = [f"line {i}\n" for i in range(10)]
     work.commit("one", {"a.txt": "".join(lines), "img.png": b"\x89PNG\x00\x00"})
     work.rename("a.txt", "b.txt")
@@ -115,8 +117,9 @@ def test_numstat_pass(work: WorkRepo) -> None:
     sha = work.commit("two", {"b.txt": "".join(lines) + "extra\n",
                               "img.png": b"\x89PNG\x00\x01", "c.txt": "c\n"})
     repo = git_dir(work)
-    numstat = dict(gitlog.stream_numstat(repo, [sha]))
-    assert numstat[sha] == {"b.txt": (2, 1), "img.png": None, "c.txt": (1, 0)}
+    first = work.rev("HEAD~1")
+    # exactly the commits asked for, in that order (no walk)
+    assert [s for s, _ in gitlog.stream_file_stats(repo, [first, sha])] == [first, sha]
     files = {f.path: f for f in dict(gitlog.stream_file_stats(repo, [sha]))[sha]}
     assert files["b.txt"].change_type == "renamed" and files["b.txt"].old_path == "a.txt"
     assert (files["b.txt"].lines_added, files["b.txt"].lines_removed) == (2, 1)
@@ -205,3 +208,18 @@ def test_base_env_is_isolated(monkeypatch: pytest.MonkeyPatch, work: WorkRepo) -
     sha = work.commit("x")
     # an inherited GIT_DIR must not redirect our commands
     assert run_git(["rev-parse", "HEAD"], git_dir=git_dir(work)).stdout.decode().strip() == sha
+
+
+def test_blob_ids_are_both_sides_of_each_change_without_submodules(work: WorkRepo) -> None:
+    work.commit("one", {"a.txt": "a\n", "gone.txt": "g\n"})
+    sha = work.commit("two", {"a.txt": "A\n", "gone.txt": None, "new.txt": "n\n"})
+    blob = work.git("rev-parse", "HEAD:a.txt").strip()
+    work.git("update-index", "--add", "--cacheinfo", f"160000,{sha},sub")
+    gitlinked = work.commit("submodule entry")
+    repo = git_dir(work)
+    ids = set(gitlog.stream_blob_ids(repo, [sha]))
+    expected = {work.git("rev-parse", f"{sha}~1:a.txt").strip(), blob,
+                work.git("rev-parse", f"{sha}~1:gone.txt").strip(),
+                work.git("rev-parse", f"{sha}:new.txt").strip()}
+    assert ids == expected
+    assert list(gitlog.stream_blob_ids(repo, [gitlinked])) == []
