@@ -169,6 +169,11 @@ def clear(job: Run) -> str:
 
 def push(job: Run) -> str:
     state, repository = job.state, job.repository
+    counting = repository.lines_due_at is not None
+    if counting and state.backfilled_at is None:
+        # A first index whose line counts are still coming: the backfill goes once, with
+        # files, when the pass is done (it asks for this push again).
+        return "waiting"
     config = config_hash(job.info, job.scope)
     if state.config_hash != config:
         # Built from other links or project keys: everything Jira holds is out of date.
@@ -184,7 +189,7 @@ def push(job: Run) -> str:
     wanted = {**{("branch", i): v for i, v in branches.items()},
               **{("pull_request", i): v for i, v in pulls.items()}}
     held = source.held(repository.id, ("branch", "pull_request"))
-    plan = source.commit_plan(job.scope, keyed)
+    plan = source.commit_plan(job.scope, keyed, counting=counting)
     state.totals = {"commits": len(keyed), "branches": len(branches),
                     "pull_requests": len(pulls)}
     db.session.commit()

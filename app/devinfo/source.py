@@ -72,7 +72,11 @@ def keyed_commits(scope: Scope) -> dict[str, list[str]]:
     return keyed
 
 
-def commit_plan(scope: Scope, keyed: dict[str, list[str]]) -> CommitPlan:
+def commit_plan(scope: Scope, keyed: dict[str, list[str]], *, counting: bool = False
+                ) -> CommitPlan:
+    """``counting``: the repository's line-count pass is due, so commits it has not
+    counted yet wait for it (it queues a push when done) instead of going to Jira twice,
+    first without files."""
     held: dict[str, str] = {row.entity_id: row.fingerprint for row in db.session.execute(
         sa.select(ENTITIES.c.entity_id, ENTITIES.c.fingerprint)
         .where(ENTITIES.c.repository_id == scope.repository_id, ENTITIES.c.kind == "commit"))}
@@ -83,6 +87,11 @@ def commit_plan(scope: Scope, keyed: dict[str, list[str]]) -> CommitPlan:
             COMMITS.c.repository_id == scope.repository_id, COMMITS.c.stats_done,
             COMMITS.c.sha.in_(without_files[start:start + 500]))).scalars())
     due = [sha for sha in keyed if held.get(sha) in (None, STALE) or sha in counted]
+    if counting:
+        uncounted = set(db.session.execute(sa.select(COMMITS.c.sha).where(
+            COMMITS.c.repository_id == scope.repository_id,
+            COMMITS.c.stats_done.is_(False))).scalars())
+        due = [sha for sha in due if sha not in uncounted]
     return CommitPlan(due=due, gone=[sha for sha in held if sha not in keyed])
 
 
