@@ -75,7 +75,9 @@
     clearTimeout(state.timer);
     if (state.stopped) { return; }
     var active = rows && rows.some(function (row) {
-      return row.repositories.some(function (r) { return ACTIVE[r.status] || JIRA_ACTIVE[(r.devinfo || {}).status]; });
+      return row.repositories.some(function (r) {
+        return ACTIVE[r.status] || JIRA_ACTIVE[(r.devinfo || {}).status] || (r.line_counts && !r.line_counts.complete);
+      });
     });
     var delay = document.hidden ? HIDDEN_MS : (active ? FAST_MS : SLOW_MS);
     state.timer = setTimeout(refresh, delay);

@@ -66,6 +66,16 @@
       el("span", { className: "gb-muted gb-small", text: done.toLocaleString() + " of " + total.toLocaleString() + " (" + Math.round(ratio * 100) + "%)" }));
   }
 
+  /* The background line-count pass: commits are listed already, their line counts follow. */
+  function lineCounts(repository) {
+    var lc = repository.line_counts;
+    if (!lc || lc.complete || repository.status !== "indexed") { return null; }
+    return el("div", { className: "gb-repo-meta gb-muted gb-small", "data-role": "line-counts" },
+      lc.total > 0 && lc.done > 0
+        ? "Counting changed lines: " + lc.done.toLocaleString() + " of " + lc.total.toLocaleString() + " commits"
+        : "Changed lines will be counted shortly; commits and files are listed already");
+  }
+
   function counts(repository) {
     var c = repository.counts || {};
     function item(n, one, many) {
@@ -90,7 +100,7 @@
         el("div", { className: "gb-repo-meta gb-muted gb-small" },
           "Last indexed ", gb.time(repository.last_indexed_at),
           repository.default_branch ? [" · default branch ", el("code", { text: repository.default_branch })] : null),
-        active ? progress(repository) : null,
+        active ? progress(repository) : lineCounts(repository),
         counts(repository)),
       el("div", { className: "gb-actions" },
         fromWebhooks ? null : el("button", { type: "button", className: "aui-button", "data-action": "reindex", text: "Reindex", disabled: repository.status === "indexing",
