@@ -234,8 +234,9 @@ def run_line_counts(repository_id: int) -> str:
     try:
         counted = LineCounter(mirror, sink, fetch).run()
     except GitError as exc:
+        said = (exc.detail or "").strip().splitlines()[-1:]  # git's own words, scrubbed
         sink.log(f"line counts failed (tried again in {LINES_RETRY.seconds // 60} min): "
-                 f"{exc.message}")
+                 f"{exc.message}{f' (git: {said[0][:200]})' if said else ''}")
         db.session.execute(sa.update(Repository).where(Repository.id == repository_id)
                            .values(lines_due_at=utcnow() + LINES_RETRY))
         db.session.commit()

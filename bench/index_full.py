@@ -4,8 +4,8 @@ History: ``git fast-import`` of 100,000 commits on 50 branches, issue keys in mo
 messages, served over smart HTTP (``git http-backend``). Floor, measured in the same run
 on the same URL: ``git clone --mirror`` plus ``git log --all --name-status`` over it.
 Ours: a warm ``gitbridge worker`` process indexing into PostgreSQL, timed from the request to
-"commits visible in the API" (first pass) and to done (line counts filled in), with the
-worker's peak RSS (getrusage of the child).
+"commits visible in the API" and to ``indexed`` (line counts follow in the background
+line-count pass, timed by ``bench/index_kafka.py``), with the work horse's peak RSS.
 
 Run: .venv/bin/python bench/index_full.py [--commits 100000] [--branches 50]
 """

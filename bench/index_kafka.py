@@ -52,7 +52,7 @@ from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.indexing.issue_keys import extract_keys
-from app.models import CommitKey, Repository
+from app.models import CommitKey, Repository, as_utc, utcnow
 from tests.support.connect import ConnectActions
 from tests.support.fake_atlassian import FakeAtlassian
 from tests.support.git_http import HTTP_BACKEND
@@ -263,6 +263,8 @@ def ours(app: Any, env: dict[str, str], url: str, fake: FakeAtlassian,
                 if indexed is not None and row.lines_due_at is None:
                     counted = now
                     break
+                if indexed is not None and as_utc(row.lines_due_at) > utcnow():
+                    raise SystemExit(f"the line-count pass failed: {row.index_log[-1]}")
                 time.sleep(0.05)
             lines_peak = sampler.stop()
             repository = db.session.execute(db.select(Repository)).scalar_one()
@@ -286,7 +288,8 @@ def ours(app: Any, env: dict[str, str], url: str, fake: FakeAtlassian,
 
 
 def sa_status() -> Any:
-    return db.select(Repository.status, Repository.error, Repository.lines_due_at)
+    return db.select(Repository.status, Repository.error, Repository.lines_due_at,
+                     Repository.index_log)
 
 
 def main() -> None:

@@ -66,7 +66,7 @@ class LineCounter:
     """
 
     def __init__(self, mirror: Mirror, sink: LineCountSink, fetch_blobs: BlobFetcher | None,
-                 *, chunk: int = 2000, batch_size: int = 500) -> None:
+                 *, chunk: int = 1000, batch_size: int = 500) -> None:
         self.mirror = mirror
         self.sink = sink
         self.fetch_blobs = fetch_blobs
