@@ -47,7 +47,7 @@ from app.indexing.issue_keys import extract_branch_keys
 from app.indexing.mirror import Mirror
 from app.indexing.models import Branch, Commit, IndexResult, Person, Tag
 
-__all__ = ["IndexSink", "Indexer"]
+__all__ = ["IndexSink", "Indexer", "batches"]
 
 _T = TypeVar("_T")
 _AHEAD_BEHIND_WORKERS = min(4, os.cpu_count() or 1)
@@ -80,7 +80,8 @@ class IndexSink(Protocol):
         """All commit shas the sink holds; only used by the removal fallback."""
 
 
-def _batches(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+def batches(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    """Lists of up to ``size`` items, without holding more than one list."""
     batch: list[_T] = []
     for item in items:
         batch.append(item)
@@ -155,7 +156,7 @@ class Indexer:
             old_tips = sorted({old_peeled[s] for s in changed if s in old_peeled})
             gone = gitlog.stream_rev_list(self.repo, old_tips, tips) if old_tips else ()
         removed = 0
-        for batch in _batches(gone, self.batch_size):
+        for batch in batches(gone, self.batch_size):
             self.sink.remove_commits(batch)
             removed += len(batch)
         if removed:
@@ -176,7 +177,7 @@ class Indexer:
         # I/O (a database round trip) overlaps the walk instead of adding to it.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-sink") as pool:
             writing: Future[None] | None = None
-            for batch in _batches(commits, self.batch_size):
+            for batch in batches(commits, self.batch_size):
                 if writing is not None:
                     writing.result()
                     self.sink.progress(min(done, total), total)

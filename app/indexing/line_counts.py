@@ -21,17 +21,17 @@ A pass killed half-way leaves the rest pending; the next pass continues there.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Protocol, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
 from app.indexing import log as gitlog
+from app.indexing.engine import batches
 from app.indexing.gitcli import stream_git
 from app.indexing.mirror import Mirror
 from app.indexing.models import FileChange
 
 __all__ = ["BlobFetcher", "LineCountSink", "LineCounter"]
 
-_T = TypeVar("_T")
 #: Fetches the given blob ids into the mirror (one request).
 BlobFetcher = Callable[[Sequence[str]], None]
 
@@ -45,17 +45,6 @@ class LineCountSink(Protocol):
 
     def line_count_progress(self, done: int, total: int) -> None:
         """Commits counted so far out of those this pass counts."""
-
-
-def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
-    chunk: list[_T] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 class LineCounter:
@@ -86,13 +75,13 @@ class LineCounter:
         self.sink.line_count_progress(0, len(work))
         present = self._present_blobs() if self.fetch_blobs and work else set()
         done = 0
-        for chunk in _chunks(work, self.chunk):
+        for chunk in batches(work, self.chunk):
             if self.fetch_blobs is not None:
                 wanted = sorted(set(gitlog.stream_blob_ids(self.repo, chunk)) - present)
                 if wanted:
                     self.fetch_blobs(wanted)
                     present.update(wanted)
-            for batch in _chunks(gitlog.stream_file_stats(self.repo, chunk), self.batch_size):
+            for batch in batches(gitlog.stream_file_stats(self.repo, chunk), self.batch_size):
                 self.sink.set_file_stats(batch)
                 done += len(batch)
                 self.sink.line_count_progress(done, len(work))
