@@ -36,6 +36,9 @@ class OAuthEndpoints:
     app_prefix: str = ""
     #: Absolute authorize/token URLs when they are not on the host's web root.
     authorize_root: str | None = None
+    #: Whether the host takes PKCE (RFC 7636, S256): a challenge on the authorize URL,
+    #: its verifier at the code exchange. Each entry cites the host's documentation.
+    pkce: bool = False
 
 
 @dataclass(frozen=True)
