@@ -107,7 +107,7 @@ def start(tenant: Tenant, account_id: str | None, kind: str, base_url: Any) -> s
     db.session.commit()
     oauth = _session(kind, host, client, web_root)
     url, _ = oauth.create_authorization_url(
-        (host.authorize_root or web_root) + host.authorize_path, state=state,
+        host.authorize_url(web_root), state=state,
         code_verifier=verifier if host.pkce else None, scope=host.scope)
     return str(url) if host.response_type else _without(str(url), "response_type")
 
@@ -115,7 +115,7 @@ def start(tenant: Tenant, account_id: str | None, kind: str, base_url: Any) -> s
 def _session(kind: str, host: OAuthEndpoints, client: tuple[str, str], web_root: str) -> Any:
     """Authlib's session for this host's token endpoint (``app.git_hosts.oauth_session``)."""
     return oauth_session.session(
-        client, (host.authorize_root or web_root) + host.token_path,
+        client, host.token_url(web_root),
         basic_client_auth=host.basic_client_auth,
         # Bitbucket: the consumer's own callback URL, never sent
         redirect_uri=None if host.basic_client_auth else redirect_uri(kind),

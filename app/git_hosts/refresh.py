@@ -19,6 +19,9 @@ from app.git_hosts import errors, oauth_session
 from app.git_hosts.client import Auth, HostClient
 from app.http import ApiError
 
+if TYPE_CHECKING:
+    from app.hosts import OAuthEndpoints
+
 log = logging.getLogger(__name__)
 
 
@@ -26,6 +29,7 @@ class OAuthRefresh:
     """Mixed into ``Provider``, whose attributes and methods it uses."""
 
     kind: ClassVar[str]
+    web_root: str
     refresh_margin: ClassVar[float]
     auth_type: str
     credentials: dict[str, str]
@@ -46,21 +50,22 @@ class OAuthRefresh:
             self, exc: ApiError, *, write: bool = False
         ) -> errors.GitHostError: ...
 
-    @property
-    def token_url(self) -> str | None:
-        """The host's OAuth token endpoint, or ``None`` if this host has no OAuth here."""
-        return None
-
-    def _basic_client_auth(self) -> bool:
-        """How the OAuth app authenticates at the token endpoint, from the host registry."""
+    def _oauth_endpoints(self) -> OAuthEndpoints | None:
         from app import hosts  # the registry imports the provider modules
 
         host = hosts.get(self.kind)
-        return bool(host and host.oauth and host.oauth.basic_client_auth)
+        return host.oauth if host else None
+
+    @property
+    def token_url(self) -> str | None:
+        """The host's OAuth token endpoint (from the host registry), or ``None``."""
+        endpoints = self._oauth_endpoints()
+        return endpoints.token_url(self.web_root) if endpoints else None
 
     def _oauth_session(self, client: tuple[str, str], url: str) -> Any:
+        endpoints = self._oauth_endpoints()
         return oauth_session.session(
-            client, url, basic_client_auth=self._basic_client_auth(),
+            client, url, basic_client_auth=bool(endpoints and endpoints.basic_client_auth),
             token=oauth_session.as_token(self.credentials), update_token=self._updated,
             leeway=self.refresh_margin, verify=self.ssl_verify,
             allow_private=self.allow_private)

@@ -40,6 +40,12 @@ class OAuthEndpoints:
     #: its verifier at the code exchange. Each entry cites the host's documentation.
     pkce: bool = False
 
+    def authorize_url(self, web_root: str) -> str:
+        return (self.authorize_root or web_root) + self.authorize_path
+
+    def token_url(self, web_root: str) -> str:
+        return (self.authorize_root or web_root) + self.token_path
+
 
 @dataclass(frozen=True)
 class Hints:
