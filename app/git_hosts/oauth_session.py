@@ -26,7 +26,7 @@ from requests.adapters import HTTPAdapter
 
 from app.git_hosts.client import USER_AGENT, HostClient
 from app.git_hosts.helpers import host_message, parse_time
-from app.http import ApiHostError, ApiTimeout, ApiTlsError, HttpClient
+from app.http import ApiHostError, ApiRateLimited, ApiTimeout, ApiTlsError, HttpClient
 
 T = TypeVar("T")
 
@@ -107,14 +107,14 @@ def token_request(guard_url: str, call: Callable[[], T]) -> T:
         result = call()
     except OAuthError as exc:
         raise TokenRequestRefused(str(exc.description or exc.error)) from exc
-    except requests.HTTPError as exc:
-        response = exc.response
-        if response is not None and response.status_code in (400, 401, 403):
-            said = host_message(_json(response)) or str(response.status_code)
-            raise TokenRequestRefused(said, response.status_code) from exc
-        if response is None:
+    except requests.HTTPError as exc:  # Authlib: an answer that is not a JSON object
+        if exc.response is None:
             raise ApiHostError(f"POST {guard_url}: no answer") from exc
-        raise HostClient(guard_url).error_for(response) from exc
+        error = HostClient(guard_url).error_for(exc.response)  # rate limits, as API calls
+        if error.status in (400, 401, 403) and not isinstance(error, ApiRateLimited):
+            said = host_message(error.payload) or str(error.status)
+            raise TokenRequestRefused(said, error.status) from exc
+        raise error from exc
     except requests.Timeout as exc:
         raise ApiTimeout(f"POST {guard_url} timed out") from exc
     except requests.exceptions.SSLError as exc:
@@ -126,13 +126,6 @@ def token_request(guard_url: str, call: Callable[[], T]) -> T:
     if isinstance(result, Mapping) and not result.get("access_token"):
         raise TokenRequestRefused("no access token in the answer")
     return result
-
-
-def _json(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 # --- our stored fields <-> Authlib's token -------------------------------------------------

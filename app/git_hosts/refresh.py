@@ -96,9 +96,7 @@ class OAuthRefresh:
                 errors.TokenRefreshFailed.default_message + f" The host said: {exc.said}",
                 status=exc.status,
             ) from exc
-        except ApiError as exc:
-            if exc.status in (400, 401, 403):
-                raise errors.TokenRefreshFailed(status=exc.status) from exc
+        except ApiError as exc:  # unreachable, blocked, rate limited, 5xx
             raise self.translate_error(exc) from exc
 
     def _refresh_url(self) -> str:
