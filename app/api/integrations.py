@@ -104,10 +104,7 @@ def update_integration(integration_id: int) -> dict[str, Any]:
     if unknown:
         raise Problem(400, "read_only", f"cannot change: {', '.join(sorted(unknown))}")
     if "display_name" in body:
-        name = body["display_name"]
-        if not isinstance(name, str) or not name.strip() or len(name) > 255:
-            raise Problem(400, "invalid_display_name", "display_name must be a short string")
-        integration.display_name = name.strip()
+        integration.display_name = integrations.check_display_name(body["display_name"])
     before = dict(integration.settings or {})
     integration.settings = integrations.validate_settings(
         body.get("settings"), integration.settings
