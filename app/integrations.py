@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, g
 
-from app import credentials, host_checks, jira_sync, oauth, providers
+from app import credentials, host_checks, jira_sync, oauth, providers, repository_duplicates
 from app.errors import Problem
 from app.extensions import db
 from app.git_hosts.base import Account, Provider
@@ -160,6 +160,7 @@ def create(tenant: Tenant, body: dict[str, Any]) -> Integration:
         raise Problem(400, "invalid_auth", f"auth type '{auth_type}' does not apply to git")
     settings = validate_settings(body.get("settings"))
     name = display_name(body, repository_name(url))
+    repository_duplicates.refuse_connected_url(tenant, url)
     report = probe(url, auth_type, fields, settings.get("ssl_verify", True))
     integration = Integration(
         tenant_id=tenant.id,
@@ -256,6 +257,8 @@ def create_service(tenant: Tenant, kind: str, body: dict[str, Any]) -> Integrati
     repositories."""
     name = display_name(body, BY_KIND[kind].name)  # before the host is asked anything
     check = _service_provider(kind, body)
+    repository_duplicates.refuse_same_account(tenant, kind, check.base_url,
+                                              check.account.login, check.settings)
     integration = Integration(
         tenant_id=tenant.id, kind=kind, display_name=name, base_url=check.base_url,
         auth_type=check.auth_type, credentials=credentials.dump(check.fields),

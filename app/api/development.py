@@ -74,10 +74,11 @@ def issue_development(key: str) -> dict[str, Any]:
         raise Problem(400, "invalid_cursor", str(exc)) from exc
     # Containment questions (tags, unmerged branches) use this page's commits.
     shas: dict[int, list[str]] = {}
-    for commit in commits:
-        per_repository = shas.setdefault(commit["repository"]["id"], [])
-        if len(per_repository) < development.CONTAINS_LIMIT:
-            per_repository.append(commit["sha"])
+    for commit in commits:  # in every repository that has it (a fork's own branches)
+        for repository in [commit["repository"], *commit["also_in"]]:
+            per_repository = shas.setdefault(repository["id"], [])
+            if len(per_repository) < development.CONTAINS_LIMIT:
+                per_repository.append(commit["sha"])
     branches, tags = development.branches_and_tags(tenant_id, issue["key"], repositories, shas)
     return {
         "issue": issue["key"],
