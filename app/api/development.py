@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import current_app, g, request
 
+from app import creating
 from app.api import bp
 from app.atlassian import api_auth_required, jira_for
 from app.cache import TTLCache
@@ -87,6 +88,8 @@ def issue_development(key: str) -> dict[str, Any]:
         "branches": branches,
         "pull_requests": development.pull_requests(tenant_id, issue["key"], repositories),
         "tags": tags,
+        # Whether the panel offers Create branch / Create pull request, and why not.
+        "create": creating.offer([r.id for r in repositories]),
     }
 
 
