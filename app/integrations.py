@@ -156,7 +156,7 @@ def create(tenant: Tenant, body: dict[str, Any]) -> Integration:
         auth_type, fields = credentials.parse_auth(body.get("auth"))
     except credentials.AuthInvalid as exc:
         raise Problem(400, "invalid_auth", str(exc)) from exc
-    if auth_type not in BY_KIND["git"].auth_types + ("pat",):
+    if auth_type not in BY_KIND["git"].auth_types:
         raise Problem(400, "invalid_auth", f"auth type '{auth_type}' does not apply to git")
     settings = validate_settings(body.get("settings"))
     name = display_name(body, repository_name(url))
