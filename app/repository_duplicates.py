@@ -22,8 +22,11 @@ import sqlalchemy as sa
 from app.atlassian import page_url
 from app.errors import Problem
 from app.extensions import db
-from app.models import Integration, Repository, Tenant
+from app.models import DEFAULT_SETTINGS, Integration, Repository, Tenant
 from app.repository_urls import url_key
+
+#: The settings that choose which of an account's repositories are connected.
+SELECTION = ("repositories", "jmespath_filter", "custom_api_path", "collection")
 
 
 class Connected:
@@ -77,8 +80,11 @@ def refuse_same_account(tenant: Tenant, kind: str, base_url: str | None, login: 
                         settings: dict[str, Any]) -> None:
     """A host account connected again: refused when the new integration would connect
     repositories an integration of the same host already has: all of them (the same
-    account, both with every repository), or the ones a list names."""
-    wanted = settings.get("repositories", "all")
+    account with the same selection: every repository, the same filter, path and
+    collection), or the ones a list names."""
+    chosen = {**DEFAULT_SETTINGS, **settings}
+    wanted = chosen["repositories"]
+    selection = {name: chosen.get(name) for name in SELECTION}
     others = db.session.execute(
         sa.select(Integration).where(Integration.tenant_id == tenant.id,
                                      Integration.kind == kind, Integration.mode == "full")
@@ -87,8 +93,8 @@ def refuse_same_account(tenant: Tenant, kind: str, base_url: str | None, login: 
         if (other.base_url or "").rstrip("/").lower() != (base_url or "").rstrip("/").lower():
             continue
         if wanted == "all":
-            if login is not None and other.account_login == login \
-                    and other.setting("repositories") == "all":
+            if login is not None and other.account_login == login and selection == {
+                    name: other.setting(name) for name in SELECTION}:
                 raise _refusal(tenant, other, (
                     f"This {kind} account ({login}) is already connected as the integration "
                     f"\"{other.display_name}\" (id {other.id}), with all its repositories, "

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app, g
 
-from app import integrations, jira_sync, providers
+from app import integrations, jira_sync, providers, repository_duplicates
 from app.api import bp
 from app.api.common import json_body, require_admin, tenant_get
 from app.atlassian import api_auth_required
@@ -120,7 +120,7 @@ def update_integration(integration_id: int) -> dict[str, Any]:
 
 
 #: Settings that change which of the host's repositories are connected.
-SELECTION_SETTINGS = ("repositories", "jmespath_filter", "custom_api_path", "collection")
+SELECTION_SETTINGS = repository_duplicates.SELECTION
 
 
 def rescan_needed(integration: Integration, before: dict[str, Any]) -> bool:

@@ -64,10 +64,19 @@ def test_the_same_account_twice_is_refused_with_the_existing_integration(flow: F
     assert "disconnect it under Manage repositories" in message
     assert counts() == before
 
-    # Other repositories of the same account may be connected separately.
+    # Other repositories of the same account may be connected separately, and another
+    # selection (a filter) is not the same integration; what it selects that the first
+    # has is skipped by its scan, and said.
     other = flow.api("POST", "/api/v1/integrations",
                      flow.body(repositories=["nobody/not-connected-yet"]))
     assert other.status_code == 201, other.get_json()
+    docs = flow.host.name("docs")
+    filtered = flow.ok("POST", "/api/v1/integrations",
+                       flow.body(jmespath_filter=f"[?name == '{docs.split('/')[-1]}']"),
+                       status=201)
+    flow.drain()
+    assert flow.repositories(filtered) == {}
+    assert docs in flow.ok("GET", f"/api/v1/integrations/{filtered['id']}")["error"]
 
 
 def test_a_scan_skips_what_another_integration_has(flow: Flow) -> None:
