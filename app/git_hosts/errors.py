@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from app.netguard import unresolved
+
 __all__ = [
     "ActionError",
     "BranchExists",
@@ -208,8 +210,7 @@ class HostNotFound(HostUnreachable):
 
     @classmethod
     def named(cls, host: str) -> HostNotFound:
-        return cls(f"The host {host} could not be resolved (DNS has no such name): check "
-                   "the URL for a typo.")
+        return cls(unresolved(host))
 
 
 def no_answer_advice(what: str, seconds: float) -> str:

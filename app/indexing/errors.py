@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from app.netguard import unresolved
+
 __all__ = [
     "AddressBlocked",
     "AuthenticationFailed",
@@ -106,8 +108,7 @@ class HostNotFound(HostUnreachable):
 
     @classmethod
     def named(cls, host: str, detail: str | None = None) -> HostNotFound:
-        return cls(f"The host {host} could not be resolved (DNS has no such name): check "
-                   "the URL for a typo.", detail=detail)
+        return cls(unresolved(host), detail=detail)
 
 
 class AuthenticationFailed(GitError):
