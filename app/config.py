@@ -177,7 +177,14 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         "INDEX_LOCK_TTL": float(env.get("GITBRIDGE_INDEX_LOCK_TTL") or 30),
         # Webhooks: per-integration rate, body size limit, how long deliveries are kept.
         "WEBHOOK_RATE_PER_MINUTE": int(env.get("GITBRIDGE_WEBHOOK_RATE_PER_MINUTE") or 1200),
-        "WEBHOOK_MAX_BYTES": 10 * 1024 * 1024,
+        # GitHub and GitLab send deliveries of up to 25 MB (and drop larger ones).
+        "WEBHOOK_MAX_BYTES": 25 * 1024 * 1024,
+        # The JSON API's bodies (settings, credentials, an SSH key) are small; anything
+        # larger is refused with 413 before it is read.
+        "API_MAX_BYTES": 1024 * 1024,
+        # Seconds a check a person waits on (the wizard's test of a host: API calls,
+        # git ls-remote) may take before it fails with advice instead of hanging.
+        "HOST_CHECK_TIMEOUT": float(env.get("GITBRIDGE_HOST_CHECK_TIMEOUT") or 15),
         "WEBHOOK_RETENTION_DAYS": 7,
         # Connect tokens: seconds of clock skew tolerated on exp/iat.
         "JWT_LEEWAY": 30,

@@ -21,10 +21,11 @@ from __future__ import annotations
 import email.utils
 import logging
 import re
+import socket
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.structures import CaseInsensitiveDict
@@ -101,6 +102,14 @@ class ApiHostError(ApiError):
     """The host could not be reached (DNS, refused connection, TLS)."""
 
 
+class ApiDnsError(ApiHostError):
+    """DNS has no such host (most often a mistyped URL); ``host`` is the name asked for."""
+
+    def __init__(self, message: str, host: str) -> None:
+        super().__init__(message)
+        self.host = host
+
+
 class ApiTlsError(ApiHostError):
     """The TLS handshake failed, most often an untrusted (self-signed) certificate."""
 
@@ -128,6 +137,24 @@ def _json_or_none(response: requests.Response) -> Any:
         return response.json()
     except ValueError:
         return None
+
+
+def _dns_failure(exc: BaseException) -> bool:
+    """Whether a transport error is a failed name lookup, however deep urllib3 wrapped it
+    (``ConnectionError`` > ``MaxRetryError.reason`` > ``NameResolutionError`` >
+    ``socket.gaierror``)."""
+    seen: set[int] = set()
+    todo: list[Any] = [exc]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, socket.gaierror) or type(item).__name__ == "NameResolutionError":
+            return True
+        todo.extend([item.__cause__, item.__context__, getattr(item, "reason", None),
+                     *item.args])
+    return False
 
 
 def _safe_url(url: str | None) -> str:
@@ -233,6 +260,10 @@ class HttpClient:
                     f" ({_tls_reason(exc)})"
                 ) from exc
             except requests.RequestException as exc:
+                if _dns_failure(exc):
+                    host = urlsplit(prepared.url or "").hostname or ""
+                    raise ApiDnsError(f"{method} {_safe_url(prepared.url)}: could not resolve "
+                                      f"host {host}", host) from exc
                 raise ApiHostError(
                     f"{method} {_safe_url(prepared.url)}: {type(exc).__name__}"
                 ) from exc

@@ -86,7 +86,9 @@ def receive(integration_id: int) -> Any:
     """Receive a delivery from a git host (or a CI system's generic trigger)."""
     body = _read_body()
     if body is None:
-        return _answer(413, "too_large", "the delivery is larger than this app accepts")
+        limit = current_app.config["WEBHOOK_MAX_BYTES"]
+        return _answer(413, "too_large", f"the delivery is larger than this app accepts: "
+                       f"at most {limit:,} bytes ({limit / 1024 / 1024:g} MiB)")
     integration = db.session.get(Integration, integration_id)
     if integration is None:
         return _answer(404, "unknown_integration", "no integration here")

@@ -220,7 +220,7 @@ HOSTS: tuple[Host, ...] = (
             "shows on the issue)."),
     ),
     Host(
-        "git", "Any git repository (clone URL)", ("none", "basic", "ssh"), self_managed=True,
+        "git", "Any git repository (clone URL)", ("none", "basic", "pat", "ssh"), self_managed=True,
         webhook_mode=False, kept_headers=("Webhook-Id", "Webhook-Timestamp", "Idempotency-Key"),
         hints=Hints("git", webhook_title="From a CI job or a server hook",
                     webhook_steps=tuple(steps.GIT)),

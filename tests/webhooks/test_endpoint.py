@@ -123,7 +123,9 @@ def test_unknown_events_need_no_work(client: Any, integration: Integration,
 def test_oversized_is_refused(client: Any, integration: Integration, app: Flask) -> None:
     app.config["WEBHOOK_MAX_BYTES"] = 1000
     body = json.dumps({"padding": "x" * 2000}).encode()
-    assert github(client, integration, body).status_code == 413
+    response = github(client, integration, body)
+    assert response.status_code == 413
+    assert "at most 1,000 bytes" in response.get_json()["error"]["message"]
     assert stored() == []
 
 
