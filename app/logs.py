@@ -115,6 +115,16 @@ HANDLER.addFilter(ContextFilter())
 _LOGGER_FILTER = ContextFilter()
 
 
+ACCESS = logging.getLogger("gitbridge.access")
+
+
+class _NoWerkzeugRequestLines(logging.Filter):
+    """The development server's own request lines repeat ``ACCESS``'s, without ids."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).endswith('"%s" %s %s')
+
+
 def formatter_for(env_name: str) -> logging.Formatter:
     return JsonFormatter() if env_name == "production" else TextFormatter()
 
@@ -140,6 +150,9 @@ def init_app(app: Flask) -> None:
             handler.setFormatter(HANDLER.formatter)
             if not any(isinstance(f, ContextFilter) for f in handler.filters):
                 handler.addFilter(ContextFilter())
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, _NoWerkzeugRequestLines) for f in werkzeug.filters):
+        werkzeug.addFilter(_NoWerkzeugRequestLines())
     app.before_request(_start_request)
     app.after_request(_echo_request_id)
     app.teardown_request(_end_request)
@@ -154,8 +167,12 @@ def _start_request() -> None:
 
 
 def _echo_request_id(response: Response) -> Response:
+    """Echo the request id and write the request's one access line (gunicorn's own
+    access log stays off: its line comes after the request and would have no id)."""
     if "request_id" in g:
         response.headers["X-Request-Id"] = g.request_id
+        ACCESS.info("%s %s %s %.1fms", request.method, request.path, response.status_code,
+                    (time.perf_counter() - g.request_started) * 1000)
     return response
 
 

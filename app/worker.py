@@ -9,6 +9,7 @@ the process that runs the job: the forked work-horse, or the worker itself for
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from typing import Any
@@ -20,6 +21,8 @@ from rq.queue import Queue
 from app import logs, metrics
 from app.queue import logical_name
 
+log = logging.getLogger("gitbridge.jobs")
+
 
 class _Observed:
     def perform_job(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> bool:
@@ -29,8 +32,11 @@ class _Observed:
             try:
                 ok = bool(super().perform_job(job, queue, *args, **kwargs))  # type: ignore[misc]
             finally:
-                metrics.job(logical_name(queue.name), "finished" if ok else "failed",
-                            time.perf_counter() - started)
+                seconds = time.perf_counter() - started
+                outcome = "finished" if ok else "failed"
+                metrics.job(logical_name(queue.name), outcome, seconds)
+                log.info("job.%s queue=%s func=%s seconds=%.3f", outcome,
+                         logical_name(queue.name), job.func_name, seconds)
         return ok
 
 

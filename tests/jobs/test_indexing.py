@@ -111,7 +111,9 @@ def test_higher_priority_supersedes_and_runs_once(
     assert repository.status == "indexed" and repository.counts["commits"] == 1
 
 
-def test_lock_excludes_and_expires_when_its_holder_dies(app: Flask, redis_conn: redis.Redis) -> None:
+def test_lock_excludes_and_expires_when_its_holder_dies(
+    app: Flask, redis_conn: redis.Redis
+) -> None:
     key = lock_key(999)
     holder = subprocess.Popen(
         [
