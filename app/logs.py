@@ -109,8 +109,23 @@ class TextFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a record comes (a test's capture too)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 #: The process's one handler (created once: several apps in one process share it).
-HANDLER = logging.StreamHandler(sys.stderr)
+HANDLER = StderrHandler()
 HANDLER.addFilter(ContextFilter())
 _LOGGER_FILTER = ContextFilter()
 

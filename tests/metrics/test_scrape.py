@@ -22,7 +22,6 @@ from typing import Any
 import pytest
 import requests
 from flask import Flask
-from prometheus_client.parser import text_string_to_metric_families
 
 from app import ROOT
 from app.devinfo import state as devinfo_state
@@ -30,22 +29,12 @@ from app.extensions import db
 from app.models import Integration, Repository, Tenant
 from tests.support.git_http import GitHttpServer
 from tests.support.gitrepo import WorkRepo, init_bare
+from tests.support.metrics import Samples, parse, value
 from tests.support.services import spare_port
 
 PUSH = (ROOT / "tests/fixtures/webhooks/github/payloads/push.with-new-branch.json").read_bytes()
 TOKEN = "metrics-token-" + "m" * 24
 BURST = 60
-
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
-def parse(text: str) -> Samples:
-    return {(s.name, frozenset(s.labels.items())): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
-
-
-def value(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)
 
 
 class Deployment:
