@@ -21,9 +21,11 @@ _stderr = {"class": "logging.StreamHandler", "formatter": "app", "filters": ["co
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "root": {"level": "INFO", "handlers": []},  # the app adds its own (app.logs)
+    # No levels but the access log's: ``--log-level`` stays the operator's (the app
+    # follows it, see app.logs); the root gets its handler from the app.
+    "root": {"handlers": []},
     "loggers": {
-        "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+        "gunicorn.error": {"handlers": ["stderr"], "propagate": False},
         "gunicorn.access": {"level": "WARNING", "handlers": ["stderr"], "propagate": False},
     },
     "handlers": {"stderr": _stderr},

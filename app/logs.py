@@ -149,7 +149,10 @@ def init_app(app: Flask) -> None:
     root = logging.getLogger()
     if HANDLER not in root.handlers:
         root.addHandler(HANDLER)
-    if root.level == logging.WARNING:  # Python's default: nobody chose one
+    gunicorn = logging.getLogger("gunicorn.error")
+    if gunicorn.handlers:  # under gunicorn: its --log-level is the operator's choice
+        root.setLevel(gunicorn.level)
+    elif root.level == logging.WARNING:  # Python's default: nobody chose one
         root.setLevel(logging.INFO)
     app.logger.removeHandler(default_handler)
     # Also on the loggers themselves, so any other handler (a test's capture) gets
