@@ -112,9 +112,6 @@ class TextFormatter(logging.Formatter):
 class StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is when a record comes (a test's capture too)."""
 
-    def __init__(self) -> None:
-        super().__init__()
-
     @property
     def stream(self) -> Any:
         return sys.stderr
