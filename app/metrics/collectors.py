@@ -55,15 +55,25 @@ class DevinfoBacklogCollector(Collector):
     (``waiting`` of them told to wait by Jira or backing off) and deletions not sent."""
 
     def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily("gitbridge_database_up", "Whether the database answered "
+                               "this scrape")
         backlog = GaugeMetricFamily("gitbridge_devinfo_backlog", "Development panel work "
                                     "not yet accepted by Jira", labels=["kind"])
         now = utcnow()
-        due = db.session.execute(sa.select(
-            sa.func.count(),
-            sa.func.count().filter(DevinfoState.next_attempt_at > now),
-        ).where(DevinfoState.wanted_at.is_not(None))).one()
-        deletions = db.session.execute(
-            sa.select(sa.func.count()).select_from(DevinfoDeletion)).scalar_one()
+        try:
+            due = db.session.execute(sa.select(
+                sa.func.count(),
+                sa.func.count().filter(DevinfoState.next_attempt_at > now),
+            ).where(DevinfoState.wanted_at.is_not(None))).one()
+            deletions = db.session.execute(
+                sa.select(sa.func.count()).select_from(DevinfoDeletion)).scalar_one()
+        except sa.exc.SQLAlchemyError:
+            db.session.rollback()
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
         backlog.add_metric(["repositories"], due[0])
         backlog.add_metric(["repositories_waiting"], due[1])
         backlog.add_metric(["deletions"], deletions)
