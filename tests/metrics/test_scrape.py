@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 import requests
 from flask import Flask
 
@@ -148,7 +149,9 @@ class Scraper:
 
 
 @pytest.fixture
-def deployment(app: Flask, migrated: dict[str, str], tmp_path: Path) -> Iterator[Deployment]:
+def deployment(app: Flask, migrated: dict[str, str], tmp_path: Path,
+               redis_conn: redis.Redis) -> Iterator[Deployment]:
+    """Starts from an empty Redis (``redis_conn``): queue depths are asserted."""
     running = Deployment(migrated, tmp_path)
     running.start()
     try:
