@@ -30,6 +30,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from requests.structures import CaseInsensitiveDict
 
+from app import metrics
+
 log = logging.getLogger(__name__)
 
 
@@ -189,6 +191,8 @@ class HttpClient:
     """
 
     timeout: tuple[float, float] = (5.0, 30.0)
+    #: The ``service`` label of this client's calls in ``gitbridge_api_calls``.
+    service = "other"
     max_retries = 3
     max_retry_wait = 30.0
 
@@ -248,10 +252,9 @@ class HttpClient:
         for attempt in range(self.max_retries + 1):
             prepared = self.finalize_request(self.session.prepare_request(request))
             self.check_url(prepared.url or "")
+            started = time.perf_counter()
             try:
-                response = self.session.send(
-                    prepared, timeout=self.timeout, allow_redirects=False, verify=self.verify
-                )
+                response = self._send(prepared, started)
             except requests.Timeout as exc:
                 raise ApiTimeout(f"{method} {_safe_url(prepared.url)} timed out") from exc
             except requests.exceptions.SSLError as exc:
@@ -282,6 +285,21 @@ class HttpClient:
                 raise self.error_for(response)
             return response
         raise AssertionError("unreachable")
+
+    def _send(self, prepared: requests.PreparedRequest, started: float) -> requests.Response:
+        """One attempt, counted by its status (or its failure) for the metrics."""
+        status = "error"
+        try:
+            response = self.session.send(
+                prepared, timeout=self.timeout, allow_redirects=False, verify=self.verify
+            )
+            status = str(response.status_code)
+            return response
+        except requests.Timeout:
+            status = "timeout"
+            raise
+        finally:
+            metrics.api_call(self.service, status, time.perf_counter() - started)
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
         return self.request("GET", path, **kwargs).json()

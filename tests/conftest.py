@@ -92,6 +92,8 @@ def base_env(session_tmp: Path, fake_atlassian: FakeAtlassian) -> dict[str, str]
         "GITBRIDGE_ALLOWED_JIRA_HOSTS": "atlassian.net,127.0.0.1",
         "GITBRIDGE_DATA_DIR": str(session_tmp / "repos"),
         "GITBRIDGE_SANDBOX_DIR": str(session_tmp / "sandbox"),
+        # The session's own metrics files (a process keeps the first directory it got).
+        "PROMETHEUS_MULTIPROC_DIR": str(session_tmp / "metrics"),
     }
 
 

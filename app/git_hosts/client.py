@@ -161,6 +161,7 @@ class HostClient(HttpClient):
         default_headers: sent with every request unless the call sets them.
     """
 
+    service = "git_host"
     mutation_interval = 1.0
     secondary_limit_wait = 60.0
     default_rate_limit_wait = 60.0

@@ -31,6 +31,8 @@ TOKEN_LIFETIME = 180
 
 
 class JiraClient(HttpClient):
+    service = "jira"
+
     def __init__(
         self,
         base_url: str,

@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 import redis
 from flask import Flask
-from rq import Queue
 
 from app import scheduler
 from app.extensions import db
 from app.models import Delivery, Integration, Tenant, utcnow
-from app.queue import WEBHOOK
+from app.queue import WEBHOOK, get_queue
 from tests.support.connect import ConnectActions
 from tests.support.indexing import drain
 
@@ -54,7 +53,7 @@ def stored() -> list[Delivery]:
 
 
 def queued(conn: redis.Redis) -> int:
-    return Queue(WEBHOOK, connection=conn).count
+    return get_queue(WEBHOOK, conn).count
 
 
 def test_accepted_delivery_is_stored_then_queued(client: Any, integration: Integration,
@@ -174,5 +173,5 @@ def test_redis_down_still_stores_and_the_sweeper_queues_later(
     assert queued(redis_conn) == 1
     drain(redis_conn)
     assert stored()[0].status == "processed"
-    redis_conn.delete("gitbridge:scheduler:tick")
+    redis_conn.delete(scheduler.tick_key())
     assert scheduler.tick(utcnow() + timedelta(minutes=2))["deliveries"] == []
