@@ -30,13 +30,19 @@ dev: setup
 services:
 	bash .ci/services
 
-test: setup services lint forge-ui test-sqlite test-postgres
+# Both database passes at once, each over TEST_WORKERS processes: most of a test's time is
+# spent waiting on git, HTTP and Redis, so more processes than cores still pays. The
+# browser tests run in the SQLite pass only (they drive pages over the same JSON API).
+TEST_WORKERS ?= 3
+
+test: setup services lint forge-ui
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: setup
-	GITBRIDGE_TEST_DATABASE_URL=sqlite $(PY) -m pytest -q
+	GITBRIDGE_TEST_DATABASE_URL=sqlite $(PY) -m pytest -q -n $(TEST_WORKERS)
 
 test-postgres: setup
-	GITBRIDGE_TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q
+	GITBRIDGE_TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -n $(TEST_WORKERS) -m "not browser"
 
 # The Forge app's Custom UI resources (forge/build/), built from the Connect pages' code.
 forge-ui: setup

@@ -20,7 +20,7 @@ def create_app(
     environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
 ) -> Flask:
     """Build the app from ``environ`` (default ``os.environ``) plus test ``overrides``."""
-    from app import atlassian, cli, crypto, logs, queue
+    from app import atlassian, cli, crypto, logs, metrics, queue
     from app.config import load_config
     from app.extensions import db, migrate
     from app.jira import permissions
@@ -35,6 +35,7 @@ def create_app(
     app.config.update(overrides or {})
 
     logs.init_app(app)
+    metrics.init_app(app)
     crypto.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

@@ -26,7 +26,8 @@ def main() -> None:
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
-@click.option("--queues", "-q", multiple=True, help="Queues to serve (default: all, by priority).")
+@click.option("--queues", "-q", multiple=True,
+              help="Queues to serve: manual, webhook, scheduled (default: all, by priority).")
 @click.option(
     "--simple",
     is_flag=True,
@@ -39,22 +40,26 @@ def worker(burst: bool, queues: tuple[str, ...], simple: bool) -> None:
     import time
 
     import redis
-    from rq import SimpleWorker, Worker
 
     from app.extensions import db
-    from app.queue import QUEUE_NAMES, connection, ping
+    from app.queue import QUEUE_NAMES, connection, get_queue, ping, resolve
+    from app.worker import ForkingWorker, InProcessWorker
 
+    try:
+        names = [resolve(name) for name in queues] or list(QUEUE_NAMES)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--queues") from exc
     conn = connection()
     if problem := ping(conn):
         raise click.ClickException(problem)
     # Forked work-horses must not share the parent's database sockets.
     os.register_at_fork(after_in_child=lambda: db.engine.dispose(close=False))
-    worker_class = SimpleWorker if simple else Worker
+    worker_class = InProcessWorker if simple else ForkingWorker
     while True:
         try:
             # with_scheduler: retries with back-off are scheduled jobs; some worker must
             # move them back to their queue when due (RQ elects one per Redis).
-            worker_class(list(queues) or list(QUEUE_NAMES), connection=conn).work(
+            worker_class([get_queue(name, conn) for name in names], connection=conn).work(
                 burst=burst, with_scheduler=True
             )
             return

@@ -7,6 +7,7 @@ environment it should use, so tests can pass a plain mapping and production read
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from collections.abc import Mapping
@@ -36,6 +37,37 @@ FORGE_APP_ID = re.compile(r"^ari:cloud:ecosystem::app/[0-9a-f]{8}(-[0-9a-f]{4}){
 
 #: Secrets production must be given explicitly; development generates and keeps them.
 REQUIRED_IN_PRODUCTION = ("GITBRIDGE_SECRET_KEY", "GITBRIDGE_ENCRYPTION_KEYS")
+
+
+#: What a queue prefix may look like: it starts RQ queue names and Redis keys.
+QUEUE_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$")
+
+
+def default_queue_prefix(app_key: str) -> str:
+    """``gb-`` and a short hash of the app key: two deployments with different app keys
+    never share queues or locks on one Redis, without anyone choosing a name."""
+    return "gb-" + hashlib.sha256(app_key.encode()).hexdigest()[:10]
+
+
+def _queue_prefix(env: Mapping[str, str]) -> str:
+    prefix = env.get("GITBRIDGE_QUEUE_PREFIX", "").strip() or default_queue_prefix(
+        env["GITBRIDGE_APP_KEY"])
+    if not QUEUE_PREFIX.match(prefix):
+        raise ConfigError(
+            "GITBRIDGE_QUEUE_PREFIX must be 1-48 letters, digits, '.', '_' or '-' "
+            f"(starting with a letter or digit), not {prefix!r}"
+        )
+    return prefix
+
+
+def _metrics(env: Mapping[str, str], environ: Mapping[str, str], instance: Path
+             ) -> dict[str, Any]:
+    """Where prometheus-client's multiprocess files go (every process of one deployment
+    on a machine must share it), and the scrape token."""
+    return {
+        "METRICS_DIR": environ.get("PROMETHEUS_MULTIPROC_DIR") or str(instance / "metrics"),
+        "METRICS_TOKEN": env.get("GITBRIDGE_METRICS_TOKEN", "").strip() or None,
+    }
 
 
 def parse_bool(value: str) -> bool:
@@ -163,6 +195,8 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env["GITBRIDGE_REDIS_URL"],
+        "QUEUE_PREFIX": _queue_prefix(env),
+        **_metrics(env, environ, instance),
         "INSTALL_KEYS_URL": env["GITBRIDGE_INSTALL_KEYS_URL"].rstrip("/"),
         "ALLOWED_JIRA_HOSTS": [
             h.lower().lstrip(".") for h in parse_list(env["GITBRIDGE_ALLOWED_JIRA_HOSTS"])
@@ -177,7 +211,14 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         "INDEX_LOCK_TTL": float(env.get("GITBRIDGE_INDEX_LOCK_TTL") or 30),
         # Webhooks: per-integration rate, body size limit, how long deliveries are kept.
         "WEBHOOK_RATE_PER_MINUTE": int(env.get("GITBRIDGE_WEBHOOK_RATE_PER_MINUTE") or 1200),
-        "WEBHOOK_MAX_BYTES": 10 * 1024 * 1024,
+        # GitHub and GitLab send deliveries of up to 25 MB (and drop larger ones).
+        "WEBHOOK_MAX_BYTES": 25 * 1024 * 1024,
+        # The JSON API's bodies (settings, credentials, an SSH key) are small; anything
+        # larger is refused with 413 before it is read.
+        "API_MAX_BYTES": 1024 * 1024,
+        # Seconds a check a person waits on (the wizard's test of a host: API calls,
+        # git ls-remote) may take before it fails with advice instead of hanging.
+        "HOST_CHECK_TIMEOUT": float(env.get("GITBRIDGE_HOST_CHECK_TIMEOUT") or 15),
         "WEBHOOK_RETENTION_DAYS": 7,
         # Connect tokens: seconds of clock skew tolerated on exp/iat.
         "JWT_LEEWAY": 30,

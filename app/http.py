@@ -21,13 +21,16 @@ from __future__ import annotations
 import email.utils
 import logging
 import re
+import socket
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.structures import CaseInsensitiveDict
+
+from app import metrics
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +104,14 @@ class ApiHostError(ApiError):
     """The host could not be reached (DNS, refused connection, TLS)."""
 
 
+class ApiDnsError(ApiHostError):
+    """DNS has no such host (most often a mistyped URL); ``host`` is the name asked for."""
+
+    def __init__(self, message: str, host: str) -> None:
+        super().__init__(message)
+        self.host = host
+
+
 class ApiTlsError(ApiHostError):
     """The TLS handshake failed, most often an untrusted (self-signed) certificate."""
 
@@ -128,6 +139,24 @@ def _json_or_none(response: requests.Response) -> Any:
         return response.json()
     except ValueError:
         return None
+
+
+def _dns_failure(exc: BaseException) -> bool:
+    """Whether a transport error is a failed name lookup, however deep urllib3 wrapped it
+    (``ConnectionError`` > ``MaxRetryError.reason`` > ``NameResolutionError`` >
+    ``socket.gaierror``)."""
+    seen: set[int] = set()
+    todo: list[Any] = [exc]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, socket.gaierror) or type(item).__name__ == "NameResolutionError":
+            return True
+        todo.extend([item.__cause__, item.__context__, getattr(item, "reason", None),
+                     *item.args])
+    return False
 
 
 def _safe_url(url: str | None) -> str:
@@ -162,6 +191,8 @@ class HttpClient:
     """
 
     timeout: tuple[float, float] = (5.0, 30.0)
+    #: The ``service`` label of this client's calls in ``gitbridge_api_calls``.
+    service = "other"
     max_retries = 3
     max_retry_wait = 30.0
 
@@ -221,10 +252,9 @@ class HttpClient:
         for attempt in range(self.max_retries + 1):
             prepared = self.finalize_request(self.session.prepare_request(request))
             self.check_url(prepared.url or "")
+            started = time.perf_counter()
             try:
-                response = self.session.send(
-                    prepared, timeout=self.timeout, allow_redirects=False, verify=self.verify
-                )
+                response = self._send(prepared, started)
             except requests.Timeout as exc:
                 raise ApiTimeout(f"{method} {_safe_url(prepared.url)} timed out") from exc
             except requests.exceptions.SSLError as exc:
@@ -233,6 +263,10 @@ class HttpClient:
                     f" ({_tls_reason(exc)})"
                 ) from exc
             except requests.RequestException as exc:
+                if _dns_failure(exc):
+                    host = urlsplit(prepared.url or "").hostname or ""
+                    raise ApiDnsError(f"{method} {_safe_url(prepared.url)}: could not resolve "
+                                      f"host {host}", host) from exc
                 raise ApiHostError(
                     f"{method} {_safe_url(prepared.url)}: {type(exc).__name__}"
                 ) from exc
@@ -251,6 +285,21 @@ class HttpClient:
                 raise self.error_for(response)
             return response
         raise AssertionError("unreachable")
+
+    def _send(self, prepared: requests.PreparedRequest, started: float) -> requests.Response:
+        """One attempt, counted by its status (or its failure) for the metrics."""
+        status = "error"
+        try:
+            response = self.session.send(
+                prepared, timeout=self.timeout, allow_redirects=False, verify=self.verify
+            )
+            status = str(response.status_code)
+            return response
+        except requests.Timeout:
+            status = "timeout"
+            raise
+        finally:
+            metrics.api_call(self.service, status, time.perf_counter() - started)
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
         return self.request("GET", path, **kwargs).json()

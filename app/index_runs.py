@@ -19,7 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from app import credentials, providers
+from app import credentials, metrics, providers
 from app.extensions import db
 from app.git_hosts.base import Provider
 from app.git_hosts.errors import GitHostError
@@ -92,6 +92,7 @@ def run_index(repository_id: int) -> str:
         return "skipped"
     if not repository.clone_url:
         return "skipped"  # webhook-mode repositories are built from payloads
+    started = time.perf_counter()
     repository.progress_done = repository.progress_total = 0
     set_status(repository, RepositoryStatus.INDEXING)
     sink = DatabaseSink(db.engine, repository.tenant_id, repository.id)
@@ -121,7 +122,9 @@ def run_index(repository_id: int) -> str:
         sink.log(f"failed: {exc.message}")
         if exc.permanent:
             set_status(repository, RepositoryStatus.ERROR, exc.message)
+            metrics.index_run("error", 0, time.perf_counter() - started)
             return "error"
+        metrics.index_run("transient_error", 0, time.perf_counter() - started)
         raise TransientIndexError(exc.message) from exc
     now = utcnow()
     if provider is not None:
@@ -144,6 +147,7 @@ def run_index(repository_id: int) -> str:
     )
     set_status(repository, RepositoryStatus.INDEXED)
     sink.log(f"indexed: {result.commits_added} new, {result.commits_removed} removed commits")
+    metrics.index_run("indexed", result.commits_added, time.perf_counter() - started)
     return "indexed"
 
 

@@ -8,7 +8,6 @@ own message, instead of finding a failed background job later.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,15 +15,14 @@ from urllib.parse import urlsplit
 
 from flask import current_app, g
 
-from app import credentials, jira_sync, oauth, providers
+from app import credentials, host_checks, jira_sync, oauth, providers, repository_duplicates
 from app.errors import Problem
 from app.extensions import db
 from app.git_hosts.base import Account, Provider
 from app.git_hosts.errors import GitHostError
 from app.git_hosts.listing import check_custom_path, compile_filter
+from app.host_checks import probe
 from app.hosts import BY_KIND
-from app.indexing import errors as git_errors
-from app.indexing.mirror import Mirror
 from app.integration_views import as_json, repository_json
 from app.models import (
     Integration,
@@ -40,19 +38,6 @@ __all__ = ["as_json", "create", "preview", "remove", "repository_json", "validat
 #: Repositories shown by a preview (the wizard's picker).
 PREVIEW_LIMIT = 5000
 
-#: How each probe failure is answered: (status, code).
-PROBE_ERRORS: dict[type[git_errors.GitError], tuple[int, str]] = {
-    git_errors.AddressBlocked: (400, "address_blocked"),  # before its base class
-    git_errors.InvalidRepositoryUrl: (400, "invalid_url"),
-    git_errors.AuthenticationFailed: (422, "authentication_failed"),
-    git_errors.NotARepository: (422, "not_a_repository"),
-    git_errors.HostKeyMismatch: (422, "host_key_mismatch"),
-    git_errors.CertificateError: (422, "certificate_error"),
-    git_errors.RedirectRefused: (422, "redirect_refused"),
-    git_errors.HostUnreachable: (502, "host_unreachable"),
-    git_errors.GitTimeout: (504, "host_timeout"),
-}
-
 SETTING_TYPES: dict[str, tuple[type, ...]] = {
     "enabled": (bool,),
     "repositories": (str, list),
@@ -66,6 +51,30 @@ SETTING_TYPES: dict[str, tuple[type, ...]] = {
     "collection": (str, type(None)),
     "devinfo": (bool,),
 }
+
+
+#: The longest display name (the column's size).
+DISPLAY_NAME_MAX = 255
+
+
+def check_display_name(value: Any) -> str:
+    """A display name as given (trimmed), or a Problem saying what is wrong with it."""
+    if not isinstance(value, str) or not value.strip():
+        raise Problem(400, "invalid_display_name",
+                      "display_name must not be blank: give the integration a name people "
+                      "will recognise, or leave display_name out to use the default name")
+    name = value.strip()
+    if len(name) > DISPLAY_NAME_MAX:
+        raise Problem(400, "invalid_display_name",
+                      f"display_name is {len(name)} characters long; the limit is "
+                      f"{DISPLAY_NAME_MAX}")
+    return name
+
+
+def display_name(body: dict[str, Any], default: str) -> str:
+    """The body's display name, or ``default`` when it gives none (absent or null)."""
+    value = body.get("display_name")
+    return default if value is None else check_display_name(value)
 
 
 def validate_settings(settings: Any, current: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -119,23 +128,6 @@ def web_url(clone_url: str) -> str | None:
     return f"https://{host}/{path[:-4] if path.endswith('.git') else path}"
 
 
-def probe(url: str, auth_type: str, fields: dict[str, str], ssl_verify: bool) -> dict[str, Any]:
-    """Check the repository can be read with these credentials, or raise a Problem."""
-    creds = credentials.git_credentials(auth_type, fields, None, ssl_verify)
-    scratch = Path(tempfile.mkdtemp(prefix="gitbridge-probe-"))
-    try:
-        return Mirror(scratch / "probe.git").probe(
-            url, creds, allow_private=current_app.config["ALLOW_PRIVATE_HOSTS"]
-        )
-    except git_errors.GitError as exc:
-        status, code = next(
-            (v for k, v in PROBE_ERRORS.items() if isinstance(exc, k)), (502, "git_error")
-        )
-        raise Problem(status, code, exc.message) from exc
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
 def create(tenant: Tenant, body: dict[str, Any]) -> Integration:
     """Create an integration from an API body (checked, saved, not yet queued)."""
     kind = body.get("kind")
@@ -164,17 +156,16 @@ def create(tenant: Tenant, body: dict[str, Any]) -> Integration:
         auth_type, fields = credentials.parse_auth(body.get("auth"))
     except credentials.AuthInvalid as exc:
         raise Problem(400, "invalid_auth", str(exc)) from exc
-    if auth_type not in BY_KIND["git"].auth_types + ("pat",):
+    if auth_type not in BY_KIND["git"].auth_types:
         raise Problem(400, "invalid_auth", f"auth type '{auth_type}' does not apply to git")
     settings = validate_settings(body.get("settings"))
-    display_name = body.get("display_name") or repository_name(url)
-    if not isinstance(display_name, str) or len(display_name) > 255:
-        raise Problem(400, "invalid_display_name", "display_name must be a short string")
+    name = display_name(body, repository_name(url))
+    repository_duplicates.refuse_connected_url(tenant, url)
     report = probe(url, auth_type, fields, settings.get("ssl_verify", True))
     integration = Integration(
         tenant_id=tenant.id,
         kind=kind,
-        display_name=display_name,
+        display_name=name,
         url=url,
         auth_type=auth_type,
         credentials=credentials.dump(fields),
@@ -233,7 +224,8 @@ def _service_provider(kind: str, body: dict[str, Any]) -> ServiceCheck:
         fields, on_refresh = oauth.grant_fields(grant), oauth.store_refreshed(grant.id)
     try:
         provider = providers.build(kind, base_url=base_url, auth_type=auth_type, fields=fields,
-                                   settings=settings, on_refresh=on_refresh)
+                                   settings=settings, on_refresh=on_refresh,
+                                   timeout=host_checks.timeout())
         account = provider.check_credentials()
     except GitHostError as exc:
         raise providers.problem(exc) from exc
@@ -263,12 +255,12 @@ def preview(body: dict[str, Any]) -> dict[str, Any]:
 def create_service(tenant: Tenant, kind: str, body: dict[str, Any]) -> Integration:
     """A git-service integration: credentials checked, saved; the scan connects its
     repositories."""
+    name = display_name(body, BY_KIND[kind].name)  # before the host is asked anything
     check = _service_provider(kind, body)
-    display_name = body.get("display_name") or BY_KIND[kind].name
-    if not isinstance(display_name, str) or len(display_name) > 255:
-        raise Problem(400, "invalid_display_name", "display_name must be a short string")
+    repository_duplicates.refuse_same_account(tenant, kind, check.base_url,
+                                              check.account.login, check.settings)
     integration = Integration(
-        tenant_id=tenant.id, kind=kind, display_name=display_name, base_url=check.base_url,
+        tenant_id=tenant.id, kind=kind, display_name=name, base_url=check.base_url,
         auth_type=check.auth_type, credentials=credentials.dump(check.fields),
         settings=check.settings, account_login=check.account.login,
     )
@@ -288,13 +280,11 @@ def create_webhook_mode(tenant: Tenant, kind: str, body: dict[str, Any]) -> Inte
             "unsupported_mode",
             f"{BY_KIND[kind].name} cannot send the webhooks this mode is built from",
         )
-    display_name = body.get("display_name") or f"{BY_KIND[kind].name} (webhooks)"
-    if not isinstance(display_name, str) or len(display_name) > 255:
-        raise Problem(400, "invalid_display_name", "display_name must be a short string")
+    name = display_name(body, f"{BY_KIND[kind].name} (webhooks)")
     integration = Integration(
         tenant_id=tenant.id,
         kind=kind,
-        display_name=display_name,
+        display_name=name,
         mode=IntegrationMode.WEBHOOK.value,
         auth_type="none",
         settings=validate_settings(body.get("settings")),

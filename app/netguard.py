@@ -35,6 +35,7 @@ __all__ = [
     "is_blocked_ip",
     "parse_git_url",
     "resolve_checked",
+    "unresolved",
 ]
 
 ALLOW_PRIVATE_ENV = "GITBRIDGE_ALLOW_PRIVATE_HOSTS"
@@ -184,6 +185,13 @@ def is_blocked_ip(address: str) -> bool:
     )
 
 
+def unresolved(host: str) -> str:
+    """What to tell an admin whose host name DNS does not know: most often a typo, so
+    theirs to fix (the API answers 4xx), said the same for git and for host APIs."""
+    return (f"The host {host} could not be resolved (DNS has no such name): check the URL "
+            "for a typo.")
+
+
 def resolve_checked(host: str, port: int, *, allow_private: bool) -> list[str]:
     """Resolve ``host`` and return its addresses, refusing non-public ones.
 
@@ -193,14 +201,14 @@ def resolve_checked(host: str, port: int, *, allow_private: bool) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise UnresolvableHost(f"The host {host!r} could not be resolved.") from exc
+        raise UnresolvableHost(unresolved(host)) from exc
     addresses: list[str] = []
     for info in infos:
         addr = str(info[4][0])
         if addr not in addresses:
             addresses.append(addr)
     if not addresses:
-        raise UnresolvableHost(f"The host {host!r} could not be resolved.")
+        raise UnresolvableHost(unresolved(host))
     if not allow_private:
         for addr in addresses:
             if is_blocked_ip(addr):

@@ -1,12 +1,18 @@
 """The OAuth 2.0 authorization-code flow for GitHub, GitLab and Bitbucket Cloud.
 
+Authlib's ``OAuth2Session`` (``app.git_hosts.oauth_session``) builds the authorize URL
+and exchanges the code; refresh and expiry live with the providers (``refresh.py``).
+
 1. ``start`` (an admin, from the wizard) signs a ``state`` naming the tenant, the admin,
-   the kind and the host, and returns the host's authorize URL; the wizard opens it in
-   a popup.
+   the kind, the host and a nonce, keeps an ``OAuthStart`` under that nonce with a PKCE
+   code verifier, and returns the host's authorize URL (with the verifier's S256
+   challenge where the host takes PKCE, ``OAuthEndpoints.pkce``); the wizard opens it
+   in a popup.
 2. The host sends the admin's browser to ``/oauth/<kind>/callback`` with ``code`` and
    ``state``. The signed state (at most ``STATE_MAX_AGE`` old) is the only
-   authentication there: ``complete`` checks it, exchanges the code at the host's
-   token endpoint and keeps the tokens in an ``OAuthGrant`` for ``GRANT_LIFETIME``.
+   authentication there: ``complete`` checks it, takes its ``OAuthStart`` (so a state
+   completes once), exchanges the code with the verifier at the host's token endpoint
+   and keeps the tokens in an ``OAuthGrant`` for ``GRANT_LIFETIME``.
 3. The wizard sends ``{"type": "oauth", "grant": "<id>"}`` as the integration's auth;
    ``grant_fields`` turns it into the tokens (only for the tenant that made it), and
    creating the integration consumes the grant.
@@ -19,23 +25,23 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from authlib.common.security import generate_token
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app import hosts as registry
 from app.errors import Problem
 from app.extensions import db
-from app.git_hosts import provider_for
+from app.git_hosts import oauth_session, provider_for
 from app.git_hosts.base import host_message
-from app.git_hosts.client import Auth, BasicAuth, HostClient, NoAuth
 from app.git_hosts.errors import GitHostError
 from app.hosts import OAuthEndpoints
 from app.http import ApiError
-from app.models import OAuthGrant, Tenant, as_utc, utcnow
+from app.models import OAuthGrant, OAuthStart, Tenant, as_utc, utcnow
 
 #: Seconds a signed state is accepted (the admin's time on the host's consent page).
 STATE_MAX_AGE = 600
@@ -87,20 +93,41 @@ def start(tenant: Tenant, account_id: str | None, kind: str, base_url: Any) -> s
     else:
         base_url = None
     web_root = _web_root(kind, base_url)
+    nonce = secrets.token_urlsafe(16)
     state = _serializer().dumps({
         "tenant_id": tenant.id, "account_id": account_id, "kind": kind,
-        "base_url": web_root if cls.self_managed else None, "nonce": secrets.token_urlsafe(16),
+        "base_url": web_root if cls.self_managed else None, "nonce": nonce,
     })
     host = HOSTS[kind]
-    query = {"client_id": client[0]}
-    if host.response_type:
-        query["response_type"] = "code"
-    if not host.basic_client_auth:  # Bitbucket: the consumer's own callback URL
-        query["redirect_uri"] = redirect_uri(kind)
-    if host.scope:
-        query["scope"] = host.scope
-    query["state"] = state
-    return f"{host.authorize_root or web_root}{host.authorize_path}?{urlencode(query)}"
+    verifier = generate_token(64)  # RFC 7636 §4.1: 43-128 unreserved characters
+    now = utcnow()
+    db.session.execute(db.delete(OAuthStart).where(OAuthStart.expires_at < now))
+    db.session.add(OAuthStart(id=nonce, tenant_id=tenant.id, kind=kind, code_verifier=verifier,
+                              expires_at=now + timedelta(seconds=STATE_MAX_AGE)))
+    db.session.commit()
+    oauth = _session(kind, host, client, web_root)
+    url, _ = oauth.create_authorization_url(
+        host.authorize_url(web_root), state=state,
+        code_verifier=verifier if host.pkce else None, scope=host.scope)
+    return str(url) if host.response_type else _without(str(url), "response_type")
+
+
+def _session(kind: str, host: OAuthEndpoints, client: tuple[str, str], web_root: str) -> Any:
+    """Authlib's session for this host's token endpoint (``app.git_hosts.oauth_session``)."""
+    return oauth_session.session(
+        client, host.token_url(web_root),
+        basic_client_auth=host.basic_client_auth,
+        # Bitbucket: the consumer's own callback URL, never sent
+        redirect_uri=None if host.basic_client_auth else redirect_uri(kind),
+        pkce=host.pkce, allow_private=current_app.config["ALLOW_PRIVATE_HOSTS"])
+
+
+def _without(url: str, name: str) -> str:
+    """``url`` less one query parameter: GitHub's authorize endpoint documents no
+    ``response_type``, which Authlib always writes."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != name]
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 # --- 2. the callback ----------------------------------------------------------------------
@@ -128,8 +155,9 @@ def complete(kind: str, code: str, state: str) -> OAuthGrant:
         raise OAuthFailed("Gitbridge can no longer use this authorization; start again.")
     if not code:
         raise OAuthFailed("The host did not send an authorization code.")
+    verifier = _take_start(tenant, kind, str(claims.get("nonce", "")))
     base_url = claims.get("base_url")
-    tokens = exchange(kind, base_url, code, client)
+    tokens = exchange(kind, base_url, code, client, verifier)
     now = utcnow()
     db.session.execute(db.delete(OAuthGrant).where(OAuthGrant.expires_at < now))
     grant = OAuthGrant(id=secrets.token_urlsafe(24), tenant_id=tenant.id, kind=kind,
@@ -141,38 +169,37 @@ def complete(kind: str, code: str, state: str) -> OAuthGrant:
     return grant
 
 
-def exchange(kind: str, base_url: str | None, code: str, client: tuple[str, str]
-             ) -> dict[str, str]:
-    """Trade the authorization code for tokens at the host's token endpoint."""
+def _take_start(tenant: Tenant, kind: str, nonce: str) -> str:
+    """The code verifier of the state's ``OAuthStart``, which is used up (exactly once,
+    even when two callbacks race: only one ``DELETE`` finds the row)."""
+    row = db.session.get(OAuthStart, nonce) if nonce else None
+    if row is None or row.tenant_id != tenant.id or row.kind != kind:
+        raise OAuthFailed("This authorization was already used; start again from Jira.")
+    verifier, expired = row.code_verifier, as_utc(row.expires_at) <= utcnow()
+    taken = db.session.execute(db.delete(OAuthStart).where(OAuthStart.id == nonce))
+    db.session.commit()
+    if getattr(taken, "rowcount", 0) != 1:
+        raise OAuthFailed("This authorization was already used; start again from Jira.")
+    if expired:
+        raise OAuthFailed("The authorization took too long; start again from Jira.")
+    return verifier
+
+
+def exchange(kind: str, base_url: str | None, code: str, client: tuple[str, str],
+             verifier: str) -> dict[str, str]:
+    """Trade the authorization code (and the PKCE verifier) for tokens, with Authlib."""
     host = HOSTS[kind]
-    url = (host.authorize_root or _web_root(kind, base_url)) + host.token_path
-    form = {"grant_type": "authorization_code", "code": code}
-    auth: Auth
-    if host.basic_client_auth:
-        auth = BasicAuth(*client)
-    else:
-        form.update(client_id=client[0], client_secret=client[1], redirect_uri=redirect_uri(kind))
-        auth = NoAuth(key=code)
-    http = HostClient(url, auth=auth, allow_private=current_app.config["ALLOW_PRIVATE_HOSTS"],
-                      default_headers={"Accept": "application/json"})
+    oauth = _session(kind, host, client, _web_root(kind, base_url))
+    url = oauth.metadata["token_endpoint"]
     try:
-        payload: Any = http.request("POST", url, data=form).json()
+        token = oauth_session.token_request(url, lambda: oauth.fetch_token(
+            url, code=code, code_verifier=verifier if host.pkce else None))
+    except oauth_session.TokenRequestRefused as exc:
+        raise OAuthFailed(f"The host refused the authorization: {exc.said}") from exc
     except ApiError as exc:
-        raise OAuthFailed(
-            f"The host refused the authorization: {host_message(exc.payload) or exc.status}"
-        ) from exc
-    except ValueError as exc:
-        raise OAuthFailed("The host's token endpoint did not answer with JSON.") from exc
-    if not isinstance(payload, dict) or payload.get("error") or not payload.get("access_token"):
-        said = host_message(payload) if payload else ""
-        raise OAuthFailed(f"The host refused the authorization: {said or 'no token'}")
-    tokens = {"access_token": str(payload["access_token"])}
-    if payload.get("refresh_token"):
-        tokens["refresh_token"] = str(payload["refresh_token"])
-    if isinstance(payload.get("expires_in"), int | float):
-        expires = datetime.now(UTC) + timedelta(seconds=float(payload["expires_in"]))
-        tokens["expires_at"] = expires.isoformat()
-    return tokens
+        said = host_message(exc.payload) or (str(exc.status) if exc.status else exc.message)
+        raise OAuthFailed(f"The host refused the authorization: {said}") from exc
+    return oauth_session.as_fields(token)
 
 
 # --- 3. using the grant ------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, render_template, request
 
 from app import oauth
-from app.errors import Problem
+from app.errors import Problem, headline
 
 bp = Blueprint("oauth", __name__, url_prefix="/oauth")
 
@@ -27,7 +27,7 @@ def private(response: Response) -> Response:
 
 def _failed(message: str) -> tuple[str, int]:
     problem = Problem(400, "oauth_failed", message)
-    return render_template("error.html", problem=problem), 400
+    return render_template("error.html", problem=problem, headline=headline(problem)), 400
 
 
 @bp.get("/<kind>/callback")

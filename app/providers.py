@@ -22,8 +22,10 @@ is_service = hosts.is_service
 
 
 def build(kind: str, *, base_url: str | None, auth_type: str, fields: dict[str, str],
-          settings: dict[str, Any], on_refresh: Any = None) -> Provider:
-    """A provider for these credentials and settings (nothing is called yet)."""
+          settings: dict[str, Any], on_refresh: Any = None,
+          timeout: float | None = None) -> Provider:
+    """A provider for these credentials and settings (nothing is called yet); ``timeout``
+    bounds each call for checks a person waits on (``app.host_checks``)."""
     cls = provider_for(kind)
     return cls(
         base_url=base_url,
@@ -37,10 +39,11 @@ def build(kind: str, *, base_url: str | None, auth_type: str, fields: dict[str, 
         if auth_type == "oauth" else None,
         on_refresh=on_refresh,
         settings=settings,
+        timeout=timeout,
     )
 
 
-def for_integration(integration: Integration) -> Provider:
+def for_integration(integration: Integration, timeout: float | None = None) -> Provider:
     integration_id = integration.id
 
     def store_refreshed(new_fields: dict[str, Any]) -> None:
@@ -58,6 +61,7 @@ def for_integration(integration: Integration) -> Provider:
         fields=credentials.load(integration.credentials),
         settings={**(integration.settings or {})},
         on_refresh=store_refreshed,
+        timeout=timeout,
     )
 
 

@@ -4,6 +4,11 @@ Three queues, served in priority order by every worker: work an admin asked for,
 work a webhook triggered, and scheduled polling. Redis is reached lazily so the web
 app starts (and pages load) while Redis is down; enqueueing then fails loudly with
 ``QueueUnavailable`` instead of losing the job.
+
+Names: the code uses the logical queue names below; in Redis every queue and every key
+of the app's own starts with ``GITBRIDGE_QUEUE_PREFIX`` (``queue_name``, ``key``), so
+deployments sharing one Redis never take each other's jobs or locks. Nothing else in
+the app spells a Redis key.
 """
 
 from __future__ import annotations
@@ -13,13 +18,30 @@ from typing import Any
 import redis
 from flask import Flask, current_app
 from rq import Queue
+from rq.job import Job
 
-MANUAL, WEBHOOK, SCHEDULED = "gitbridge-manual", "gitbridge-webhook", "gitbridge-scheduled"
+from app import logs
+
+MANUAL, WEBHOOK, SCHEDULED = "manual", "webhook", "scheduled"
 QUEUE_NAMES = (MANUAL, WEBHOOK, SCHEDULED)
+#: Queue names before prefixes existed, still accepted by ``gitbridge worker --queues``.
+LEGACY_PREFIX = "gitbridge-"
 
 
 class QueueUnavailable(RuntimeError):
     """Redis cannot be reached; the job was not queued."""
+
+
+class RequestQueue(Queue):
+    """A queue whose jobs carry the request id of whoever queued them (in the job's
+    meta; ``app.worker`` binds it again), so one delivery's lines can be followed from
+    the receiver into its job and into the jobs that job queues in turn."""
+
+    def create_job(self, *args: Any, **kwargs: Any) -> Job:
+        request_id = logs.current_request_id()
+        if request_id is not None:
+            kwargs["meta"] = {"request_id": request_id, **(kwargs.get("meta") or {})}
+        return super().create_job(*args, **kwargs)
 
 
 def init_app(app: Flask) -> None:
@@ -33,8 +55,42 @@ def connection() -> redis.Redis:
     return conn
 
 
+def prefix() -> str:
+    value: str = current_app.config["QUEUE_PREFIX"]
+    return value
+
+
+def key(*parts: object) -> str:
+    """The Redis key ``<prefix>:<part>:<part>...``; every key of the app's own is one."""
+    return ":".join((prefix(), *map(str, parts)))
+
+
+def queue_name(name: str) -> str:
+    """The RQ queue name of a logical queue (``manual`` -> ``<prefix>-manual``)."""
+    return f"{prefix()}-{name}"
+
+
+def logical_name(rq_name: str) -> str:
+    """The logical name of one of our RQ queues (for metrics and logs)."""
+    return rq_name.removeprefix(prefix() + "-")
+
+
+def resolve(name: str) -> str:
+    """A queue named on the command line: ``manual``, ``<prefix>-manual`` or the
+    pre-prefix ``gitbridge-manual``.
+
+    Raises:
+        ValueError: not one of ours (the message lists the queues).
+    """
+    for candidate in (name, name.removeprefix(prefix() + "-"), name.removeprefix(LEGACY_PREFIX)):
+        if candidate in QUEUE_NAMES:
+            return candidate
+    raise ValueError(f"unknown queue {name!r}; the queues are {', '.join(QUEUE_NAMES)}")
+
+
 def get_queue(name: str, conn: redis.Redis | None = None) -> Queue:
-    return Queue(name, connection=conn or connection())
+    """The RQ queue of logical queue ``name`` in this deployment."""
+    return RequestQueue(queue_name(name), connection=conn or connection())
 
 
 def ping(conn: redis.Redis) -> str | None:

@@ -20,6 +20,7 @@ from app.git_hosts.errors import GitHostError, RateLimited
 from app.jobs import request_index
 from app.models import Integration, Repository, RepositoryStatus, utcnow
 from app.queue import MANUAL, QueueUnavailable
+from app.repository_duplicates import Connected
 
 SCAN_EVERY = timedelta(hours=24)
 MANUAL_WEBHOOK_STEPS = (
@@ -89,9 +90,13 @@ def scan(integration: Integration) -> dict[str, list[str]]:
             owed.append(jira_sync.forget_repository(repository))
             db.session.delete(repository)
             removed.append(name)
-    new_rows = []
+    new_rows, elsewhere = [], []
+    connected = Connected(integration.tenant_id, besides=integration.id)
     for name, host_repo in selected.items():
         row = existing.get(name)
+        if row is None and (twin := connected.find([host_repo.clone_https, host_repo.web_url])):
+            elsewhere.append(f"{name} (in \"{twin.integration.display_name}\")")
+            continue
         if row is None:
             row = Repository(tenant_id=integration.tenant_id, integration_id=integration.id,
                              name=name, status=RepositoryStatus.QUEUED.value, warnings=[])
@@ -110,8 +115,12 @@ def scan(integration: Integration) -> dict[str, list[str]]:
     integration.last_scan_at = now
     integration.next_scan_at = now + SCAN_EVERY
     integration.status, integration.error = "active", None
-    if provider.warnings:
-        integration.error = "; ".join(provider.warnings)[:2000]
+    notes = list(provider.warnings)
+    if elsewhere:
+        notes.append(f"Not connected here because another integration already has them "
+                     f"(their commits would show twice): {', '.join(sorted(elsewhere))}")
+    if notes:
+        integration.error = "; ".join(notes)[:2000]
     db.session.commit()
     jira_sync.queue_deletions(owed)
     for row in new_rows:

@@ -20,13 +20,18 @@ from app.jobs.indexing import sweep_line_counts
 from app.jobs.scan import queue_scan
 from app.jobs.webhooks import schedule_processing
 from app.models import Delivery, DeliveryStatus, Integration, Repository, RepositoryStatus, utcnow
-from app.queue import MANUAL, SCHEDULED, connection
+from app.queue import MANUAL, SCHEDULED, connection, key
 from app.webhook_processing import STUCK_AFTER
 
 #: A stored delivery still queued after this long is checked against Redis.
 SWEEP_AFTER = timedelta(seconds=30)
 
 TICK_SECONDS = 30
+
+
+def tick_key() -> str:
+    """Held for one tick, so schedulers running side by side do the work once."""
+    return key("scheduler", "tick")
 
 
 def due_for_poll(now: datetime) -> list[int]:
@@ -106,7 +111,7 @@ def sweep_deliveries(now: datetime) -> list[int]:
 
 def tick(now: datetime | None = None) -> dict[str, list[int]]:
     """One round of scheduled work; returns what was queued, for logs and tests."""
-    if not connection().set("gitbridge:scheduler:tick", "1", nx=True, ex=TICK_SECONDS - 5):
+    if not connection().set(tick_key(), "1", nx=True, ex=TICK_SECONDS - 5):
         return {"polled": [], "recovered": [], "deliveries": [], "scans": [], "devinfo": [],
                 "smart_commits": [], "devinfo_deletions": [], "line_counts": []}
     now = now or utcnow()

@@ -40,6 +40,15 @@ def pytest_configure(config: Any) -> None:
         TEST_REDIS_URL = _private_redis.url
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that drives Chromium ``browser``, so the PostgreSQL pass can leave
+    them to the SQLite pass: they test the pages, which read the same JSON API that both
+    passes test against each database."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
 def pytest_unconfigure(config: Any) -> None:
     if _private_redis is not None:
         _private_redis.stop()
@@ -83,6 +92,8 @@ def base_env(session_tmp: Path, fake_atlassian: FakeAtlassian) -> dict[str, str]
         "GITBRIDGE_ALLOWED_JIRA_HOSTS": "atlassian.net,127.0.0.1",
         "GITBRIDGE_DATA_DIR": str(session_tmp / "repos"),
         "GITBRIDGE_SANDBOX_DIR": str(session_tmp / "sandbox"),
+        # The session's own metrics files (a process keeps the first directory it got).
+        "PROMETHEUS_MULTIPROC_DIR": str(session_tmp / "metrics"),
     }
 
 

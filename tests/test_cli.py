@@ -96,3 +96,10 @@ def test_worker_burst_runs_and_exits(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_worker_names_the_queues_when_given_an_unknown_one(tmp_path: Path) -> None:
+    result = subprocess.run([*GITBRIDGE, "worker", "--burst", "--queues", "nightly"],
+                            env=run_env(tmp_path), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "unknown queue 'nightly'; the queues are manual, webhook, scheduled" in result.stderr

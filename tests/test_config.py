@@ -74,3 +74,12 @@ def test_bad_values_are_named(tmp_path: Path) -> None:
         )
     with pytest.raises(ConfigError, match="GITBRIDGE_ENV"):
         load_config({"GITBRIDGE_ENV": "staging"}, str(tmp_path))
+
+
+def test_host_checks_and_body_limits(tmp_path: Path) -> None:
+    config = load_config({}, str(tmp_path))
+    assert config["HOST_CHECK_TIMEOUT"] == 15.0
+    assert config["API_MAX_BYTES"] == 1024 * 1024
+    assert config["WEBHOOK_MAX_BYTES"] == 25 * 1024 * 1024  # GitHub's and GitLab's cap
+    faster = load_config({"GITBRIDGE_HOST_CHECK_TIMEOUT": "4.5"}, str(tmp_path))
+    assert faster["HOST_CHECK_TIMEOUT"] == 4.5

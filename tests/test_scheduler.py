@@ -6,14 +6,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
-from rq import Queue
 
 from app import scheduler
 from app.extensions import db
 from app.index_runs import POLL_MAX, POLL_MIN, next_poll
 from app.jobs import pending_key
 from app.models import Integration, Repository, Tenant
-from app.queue import MANUAL, SCHEDULED
+from app.queue import MANUAL, SCHEDULED, get_queue
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -72,13 +71,13 @@ def test_tick_polls_due_repositories_and_recovers_lost_ones(
         lost={"status": "queued"},
         busy={"status": "indexing"},
     )
-    redis_conn.set(pending_key(ids["busy"]), "gitbridge-manual|x")  # still has a job
+    redis_conn.set(pending_key(ids["busy"]), "manual|x")  # still has a job
     result = scheduler.tick(NOW)
     assert result == {"polled": [ids["due"]], "recovered": [ids["lost"]], "deliveries": [],
                       "scans": [], "devinfo": [], "smart_commits": [],
                       "devinfo_deletions": [], "line_counts": []}
-    assert Queue(SCHEDULED, connection=redis_conn).count == 1
-    assert Queue(MANUAL, connection=redis_conn).count == 1
+    assert get_queue(SCHEDULED, redis_conn).count == 1
+    assert get_queue(MANUAL, redis_conn).count == 1
     # A second scheduler in the same window does nothing.
     assert scheduler.tick(NOW) == {"polled": [], "recovered": [], "deliveries": [],
                                    "scans": [], "devinfo": [], "smart_commits": [],

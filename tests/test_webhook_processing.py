@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 import redis
-from rq import Queue
 
 from app import scheduler, webhook_processing
 from app.extensions import db
 from app.jobs import pending_key
 from app.models import Commit, Delivery, Integration, PullRequest, Repository, Tenant, utcnow
+from app.queue import WEBHOOK, get_queue
 from tests.support.connect import ConnectActions
 from tests.support.git_http import GitHttpServer
 from tests.support.gitrepo import WorkRepo, init_bare
@@ -116,7 +116,7 @@ def test_trigger_matches_any_url_form_and_bursts_merge(
         assert webhook_processing.process(delivery_id) == "processed"
     # Twenty pushes, one pending re-index (the rest merged into it).
     assert redis_conn.exists(pending_key(repository.id))
-    jobs = Queue("gitbridge-webhook", connection=redis_conn).get_jobs()
+    jobs = get_queue(WEBHOOK, redis_conn).get_jobs()
     assert sum(j.func_name.endswith("index_repository") for j in jobs) == 1
 
 
@@ -203,7 +203,7 @@ def test_processed_once_even_when_replayed_or_swept(
     # A worker died mid-way: the sweeper re-queues it; processing again adds nothing.
     delivery.status, delivery.started_at = "processing", utcnow() - timedelta(hours=1)
     db.session.commit()
-    redis_conn.delete("gitbridge:scheduler:tick")
+    redis_conn.delete(scheduler.tick_key())
     assert scheduler.tick()["deliveries"] == [delivery_id]
     drain(redis_conn)
     # An admin replays it: the same again.

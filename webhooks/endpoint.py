@@ -15,14 +15,15 @@ from datetime import timedelta
 from typing import Any
 
 import redis
-from flask import current_app, request
+from flask import current_app, g, request
 from sqlalchemy.exc import IntegrityError
 
-from app import hosts
+from app import hosts, metrics
 from app.extensions import db
 from app.jobs.webhooks import schedule_processing
 from app.models import Delivery, Integration, as_utc, utcnow
 from app.queue import QueueUnavailable, connection
+from app.queue import key as redis_key
 from webhooks import bp
 from webhooks.hosts import GenericReceiver, identify
 from webhooks.hosts.base import Incoming, Receiver, WebhookError
@@ -39,6 +40,7 @@ SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 def _answer(status: int, code: str, message: str, **extra: Any) -> tuple[dict[str, Any], int]:
+    metrics.delivery(code)
     if status >= 400:
         return {"error": {"code": code, "message": message}}, status
     return {"status": code, "message": message, **extra}, status
@@ -49,7 +51,7 @@ def _over_rate(integration_id: int) -> int | None:
     cannot tell: rate limiting must not turn a Redis outage into lost deliveries)."""
     limit = current_app.config["WEBHOOK_RATE_PER_MINUTE"]
     window = int(time.time() // 60)
-    key = f"gitbridge:rate:webhook:{integration_id}:{window}"
+    key = redis_key("rate", "webhook", integration_id, window)
     try:
         pipe = connection().pipeline()
         pipe.incr(key)
@@ -86,7 +88,9 @@ def receive(integration_id: int) -> Any:
     """Receive a delivery from a git host (or a CI system's generic trigger)."""
     body = _read_body()
     if body is None:
-        return _answer(413, "too_large", "the delivery is larger than this app accepts")
+        limit = current_app.config["WEBHOOK_MAX_BYTES"]
+        return _answer(413, "too_large", f"the delivery is larger than this app accepts: "
+                       f"at most {limit:,} bytes ({limit / 1024 / 1024:g} MiB)")
     integration = db.session.get(Integration, integration_id)
     if integration is None:
         return _answer(404, "unknown_integration", "no integration here")
@@ -99,6 +103,7 @@ def receive(integration_id: int) -> Any:
     if receiver_class is None:
         return _answer(400, "unrecognised", "no supported git host sends deliveries like this")
     receiver = make_receiver(receiver_class, integration.base_url)
+    g.webhook_host = receiver.host
     now = utcnow()
     try:
         receiver.verify(incoming, integration.webhook_secrets(now))

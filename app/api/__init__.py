@@ -22,6 +22,30 @@ def problem_response(problem: Problem) -> tuple[dict[str, Any], int]:
     return problem.to_json(), problem.status
 
 
+def body_too_large() -> Problem:
+    limit = current_app.config["API_MAX_BYTES"]
+    return Problem(413, "body_too_large",
+                   f"The request body is larger than this API accepts: at most {limit:,} "
+                   f"bytes ({limit / 1024 / 1024:g} MiB). Send only the fields the call takes.")
+
+
+@bp.before_request
+def limit_body() -> None:
+    """Bodies above ``API_MAX_BYTES`` are refused unread by their ``Content-Length``;
+    a chunked one is read no further than one byte past the limit (Werkzeug stops there,
+    and a body cut at the limit must not be parsed as if it were whole). The limit is
+    this request's only: webhooks take larger deliveries, with their own limit."""
+    limit = current_app.config["API_MAX_BYTES"]
+    if request.content_length is not None:
+        if request.content_length > limit:
+            raise body_too_large()
+        return
+    if request.method in ("POST", "PUT", "PATCH"):
+        request.max_content_length = limit + 1
+        if len(request.get_data(cache=True)) > limit:
+            raise body_too_large()
+
+
 def http_error(exc: HTTPException) -> tuple[dict[str, Any], int]:
     code = (exc.name or "error").lower().replace(" ", "_")
     return {"error": {"code": code, "message": exc.description or exc.name}}, exc.code or 500

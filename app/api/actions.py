@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, g, request
 
-from app import branch_names, hosts, providers
+from app import branch_names, creating, hosts, providers
 from app.api import bp
 from app.api.common import json_body
 from app.api.development import authorize
@@ -23,7 +23,7 @@ from app.errors import Problem
 from app.extensions import db
 from app.git_hosts.errors import GitHostError
 from app.jobs import request_index
-from app.models import Branch, Integration, Repository, UserSetting, UserToken
+from app.models import Branch, Integration, Repository, UserSetting
 from app.queue import MANUAL, QueueUnavailable
 from app.store import development, pull_requests
 
@@ -36,20 +36,11 @@ def _visible(issue: dict[str, Any]) -> dict[int, Repository]:
 
 
 def _user_token(integration: Integration) -> str | dict[str, str] | None:
-    """The acting user's own credential for the integration (a PAT, or its form's fields)."""
-    row = db.session.execute(sa.select(UserToken).where(
-        UserToken.integration_id == integration.id, UserToken.account_id == g.account_id)
-    ).scalar_one_or_none()
-    return row.fields(hosts.BY_KIND[integration.kind].user_credentials) if row else None
+    return creating.user_token(integration, g.account_id)
 
 
 def _capability(repository: Repository) -> tuple[bool, str | None]:
-    integration = repository.integration
-    if integration.mode != "full" or not providers.is_service(integration.kind):
-        return False, "Branches and pull requests can be created in git-service integrations."
-    if integration.setting("require_user_pat") and not _user_token(integration):
-        return False, "Add your personal access token for this integration in User settings."
-    return True, None
+    return creating.capability(repository, _user_token(repository.integration) is not None)
 
 
 def _user_settings_url() -> str:

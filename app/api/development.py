@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import current_app, g, request
 
+from app import creating
 from app.api import bp
 from app.atlassian import api_auth_required, jira_for
 from app.cache import TTLCache
@@ -74,10 +75,11 @@ def issue_development(key: str) -> dict[str, Any]:
         raise Problem(400, "invalid_cursor", str(exc)) from exc
     # Containment questions (tags, unmerged branches) use this page's commits.
     shas: dict[int, list[str]] = {}
-    for commit in commits:
-        per_repository = shas.setdefault(commit["repository"]["id"], [])
-        if len(per_repository) < development.CONTAINS_LIMIT:
-            per_repository.append(commit["sha"])
+    for commit in commits:  # in every repository that has it (a fork's own branches)
+        for repository in [commit["repository"], *commit["also_in"]]:
+            per_repository = shas.setdefault(repository["id"], [])
+            if len(per_repository) < development.CONTAINS_LIMIT:
+                per_repository.append(commit["sha"])
     branches, tags = development.branches_and_tags(tenant_id, issue["key"], repositories, shas)
     return {
         "issue": issue["key"],
@@ -86,6 +88,8 @@ def issue_development(key: str) -> dict[str, Any]:
         "branches": branches,
         "pull_requests": development.pull_requests(tenant_id, issue["key"], repositories),
         "tags": tags,
+        # Whether the panel offers Create branch / Create pull request, and why not.
+        "create": creating.offer([r.id for r in repositories]),
     }
 
 

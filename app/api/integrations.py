@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app, g
 
-from app import integrations, jira_sync, providers
+from app import integrations, jira_sync, providers, repository_duplicates
 from app.api import bp
 from app.api.common import json_body, require_admin, tenant_get
 from app.atlassian import api_auth_required
@@ -104,10 +104,7 @@ def update_integration(integration_id: int) -> dict[str, Any]:
     if unknown:
         raise Problem(400, "read_only", f"cannot change: {', '.join(sorted(unknown))}")
     if "display_name" in body:
-        name = body["display_name"]
-        if not isinstance(name, str) or not name.strip() or len(name) > 255:
-            raise Problem(400, "invalid_display_name", "display_name must be a short string")
-        integration.display_name = name.strip()
+        integration.display_name = integrations.check_display_name(body["display_name"])
     before = dict(integration.settings or {})
     integration.settings = integrations.validate_settings(
         body.get("settings"), integration.settings
@@ -123,7 +120,7 @@ def update_integration(integration_id: int) -> dict[str, Any]:
 
 
 #: Settings that change which of the host's repositories are connected.
-SELECTION_SETTINGS = ("repositories", "jmespath_filter", "custom_api_path", "collection")
+SELECTION_SETTINGS = repository_duplicates.SELECTION
 
 
 def rescan_needed(integration: Integration, before: dict[str, Any]) -> bool:

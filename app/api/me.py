@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import g
 
-from app import hosts, providers
+from app import host_checks, hosts, providers
 from app.api import bp
 from app.api.common import json_body, tenant_get
 from app.atlassian import api_auth_required
@@ -79,7 +79,8 @@ def put_my_token(integration_id: int) -> dict[str, Any]:
     credential = credential_fields(values[0] if len(form) == 2 else None, values[-1],
                                    hosts.BY_KIND[integration.kind].user_credentials)
     try:
-        login = providers.for_integration(integration).check_user_token(credential).login
+        login = providers.for_integration(
+            integration, timeout=host_checks.timeout()).check_user_token(credential).login
     except GitHostError as exc:
         raise providers.problem(exc) from exc
     row = _token_row(integration.id) or UserToken(

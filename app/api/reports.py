@@ -63,26 +63,26 @@ def project_commits(key: str) -> dict[str, Any]:
     if not repositories:
         return {"project": key, "commits": [], "next": None}
     limit = development.PAGE_SIZE
-    # One row per commit (a commit naming ABC-1 and ABC-2 is one commit of ABC), read
-    # along ix_commit_keys_project in order, so a page costs the same on any project size.
+    # One row per commit (a commit naming ABC-1 and ABC-2 is one commit of ABC, and a
+    # commit in a fork and its upstream is one commit, under the repository connected
+    # first), read along ix_commit_keys_project in order, so a page costs the same on
+    # any project size.
+    repository_id = sa.func.min(CommitKey.repository_id).label("repository_id")
     query = (
-        sa.select(CommitKey.committed_at, CommitKey.sha, CommitKey.repository_id)
+        sa.select(CommitKey.committed_at, CommitKey.sha, repository_id)
         .where(CommitKey.tenant_id == g.tenant.id, CommitKey.project_key == key,
                CommitKey.repository_id.in_(list(repositories)))
-        .group_by(CommitKey.committed_at, CommitKey.sha, CommitKey.repository_id)
-        .order_by(CommitKey.committed_at.desc(), CommitKey.sha.desc(),
-                  CommitKey.repository_id.desc())
+        .group_by(CommitKey.committed_at, CommitKey.sha)
+        .order_by(CommitKey.committed_at.desc(), CommitKey.sha.desc())
         .limit(limit + 1)
     )
     cursor = request.args.get("cursor")
     if cursor:
         try:
-            at, sha, repository_id = development.decode_cursor(cursor)
+            at, sha, _ = development.decode_cursor(cursor)
         except ValueError as exc:
             raise Problem(400, "invalid_cursor", str(exc)) from exc
-        query = query.where(
-            sa.tuple_(CommitKey.committed_at, CommitKey.sha, CommitKey.repository_id)
-            < sa.tuple_(at, sha, repository_id))
+        query = query.where(sa.tuple_(CommitKey.committed_at, CommitKey.sha) < sa.tuple_(at, sha))
     keys = db.session.execute(query).all()
     page = keys[:limit]
     commits = browsing.page_items(repositories, [(r.repository_id, r.sha) for r in page])

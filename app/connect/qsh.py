@@ -1,70 +1,64 @@
-"""The Connect query string hash (qsh), exactly as Atlassian canonicalises requests.
+"""The Connect query string hash (qsh), computed by Atlassian's ``atlassian_jwt``.
 
-``METHOD&canonical-path&canonical-query``, SHA-256, lower-case hex. The path is made
-relative to the base URL's path; the query drops ``jwt``, percent-encodes names and
-values per RFC 3986 (space as ``%20``, ``*`` as ``%2A``), sorts by name, and joins a
-repeated parameter's sorted values with commas. Checked against Atlassian's 79
-interoperability vectors in the tests.
+The library canonicalises and hashes (``METHOD&path&sorted-encoded-query``, ``jwt``
+dropped, repeated values joined, SHA-256); Atlassian's 79 interoperability vectors
+check it in the tests. This module adds only what the library lacks:
+
+* the base path: ``hash_url`` wants a URL relative to the app's (or the Jira site's)
+  base URL, but requests reach us, and leave for Jira, with it still on the path;
+* ``context-qsh``, the literal qsh of ``AP.context.getToken`` tokens;
+* two guards where the library's ``urlparse`` reads a path other than Atlassian's
+  reference (``HttpRequestCanonicalizer``) does: after stripping leading slashes it
+  takes a first segment with a colon for a scheme (``/foo:bar`` would hash as ``/bar``),
+  so the URL it is given carries a placeholder origin; and it escapes ``&`` only before
+  a ``;``, so ``&`` in the path is escaped here first.
+
+Two differences remain, and are harmless: the library drops a leading ``//`` and a
+``/`` before ``;`` where the reference keeps them. Jira's paths have neither, and
+Werkzeug routes ``//pages/x`` to the view of ``/pages/x``, the path the library hashes.
+
+Verification stays in ``app.connect.tokens`` (PyJWT with the algorithm pinned): the
+library's ``Authenticator`` accepts a token without ``exp`` and takes the token's own
+``aud`` as the expected audience.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
-from collections.abc import Iterable
-from urllib.parse import quote, unquote_plus, urlsplit
+from urllib.parse import urlsplit
+
+from atlassian_jwt.url_utils import canonicalize_request, hash_url
 
 CONTEXT_QSH = "context-qsh"
 
+#: Put in front of every path the library parses; never hashed (only path and query
+#: are), and ``.invalid`` can never resolve (RFC 2606).
+_ORIGIN = "https://qsh.invalid"
 
-def _encode(value: str) -> str:
-    return quote(value, safe="~")
 
-
-def canonical_path(path: str, base_path: str = "") -> str:
+def library_url(path: str, query: str = "", base_path: str = "") -> str:
+    """The URL to give ``atlassian_jwt`` for a request to ``path``: relative to
+    ``base_path``, ``&`` escaped, behind a placeholder origin."""
     base_path = base_path.rstrip("/")
     if base_path and (path == base_path or path.startswith(base_path + "/")):
         path = path[len(base_path) :]
-    path = path.rstrip("/")
     if not path.startswith("/"):
         path = "/" + path
-    return path.replace("&", "%26")
-
-
-def parse_query(query: str) -> list[tuple[str, str]]:
-    """Split a raw query string into decoded pairs, keeping blank values."""
-    pairs = []
-    for part in query.split("&"):
-        if not part:
-            continue
-        name, _, value = part.partition("=")
-        pairs.append((unquote_plus(name), unquote_plus(value)))
-    return pairs
-
-
-def canonical_query(pairs: Iterable[tuple[str, str]]) -> str:
-    grouped: dict[str, list[str]] = defaultdict(list)
-    for name, value in pairs:
-        if name != "jwt":
-            grouped[_encode(name)].append(value)
-    # Repeated values are sorted before encoding, as Atlassian's reference does.
-    return "&".join(
-        f"{name}={','.join(_encode(v) for v in sorted(grouped[name]))}" for name in sorted(grouped)
-    )
+    path = path.replace("&", "%26")
+    return f"{_ORIGIN}{path}?{query}" if query else _ORIGIN + path
 
 
 def canonical_request(method: str, path: str, query: str, base_path: str = "") -> str:
-    return "&".join(
-        (method.upper(), canonical_path(path, base_path), canonical_query(parse_query(query)))
-    )
+    return str(canonicalize_request(method, library_url(path, query, base_path)))
 
 
 def hash_canonical(canonical: str) -> str:
+    """The qsh of a canonical request the caller already holds (as the vectors do)."""
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def qsh(method: str, path: str, query: str = "", base_path: str = "") -> str:
-    return hash_canonical(canonical_request(method, path, query, base_path))
+    return str(hash_url(method, library_url(path, query, base_path)))
 
 
 def qsh_for_url(method: str, url: str, base_path: str = "") -> str:

@@ -43,10 +43,6 @@ class AzureDevOpsProvider(AzureRepos):
     cloud_api_root = "https://dev.azure.com"
     #: Profiles and accounts live on another origin.
     cloud_profile_root: ClassVar[str] = "https://app.vssps.visualstudio.com"
-    #: Microsoft Entra ID, which issues the OAuth tokens Azure DevOps takes.
-    oauth_token_url: ClassVar[str] = (
-        "https://login.microsoftonline.com/organizations/oauth2/v2.0/token"
-    )
     _member_id: str | None = None
 
     @classmethod
@@ -59,10 +55,6 @@ class AzureDevOpsProvider(AzureRepos):
 
     def _origins(self) -> tuple[str, ...]:
         return (self.cloud_profile_root,)
-
-    @property
-    def token_url(self) -> str | None:
-        return self.oauth_token_url
 
     def _check_credentials(self) -> Account:
         # https://learn.microsoft.com/en-us/rest/api/azure/devops/profile/profiles/get

@@ -112,9 +112,14 @@ class Provider(Webhooks, OAuthRefresh, ABC):
         oauth_client: tuple[str, str] | None = None,
         on_refresh: Callable[[dict[str, Any]], None] | None = None,
         settings: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
     ) -> None:
         """``settings``: the integration's settings, for the few a host reads itself
-        (Azure DevOps Server's ``collection``)."""
+        (Azure DevOps Server's ``collection``). ``timeout``: seconds each call may take
+        to connect and to answer, for calls a person waits on (the wizard's checks);
+        ``None`` keeps the client's defaults, for background work."""
+        self.interactive = timeout is not None
+        self.timeout = (timeout, timeout) if timeout is not None else HostClient.timeout
         self.web_root, self.api_root = self.roots_for(base_url)
         self.ssl_verify = ssl_verify
         self.allow_private = allow_private
@@ -189,6 +194,7 @@ class Provider(Webhooks, OAuthRefresh, ABC):
             default_headers=self.default_headers,
             mutation_interval=type(self).mutation_interval,
             extra_origins=extra,
+            timeout=self.timeout,
         )
 
     def user_auth_type(self, fields: Mapping[str, str]) -> str:

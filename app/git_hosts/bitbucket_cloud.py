@@ -133,18 +133,6 @@ class BitbucketCloudProvider(Provider):
         token = self.credentials.get("token") or self.credentials.get("access_token") or ""
         return {"username": "x-token-auth", "password": token}
 
-    @property
-    def token_url(self) -> str | None:
-        # https://developer.atlassian.com/cloud/bitbucket/oauth-2/ (refresh tokens)
-        return "https://bitbucket.org/site/oauth2/access_token"
-
-    def _refresh_form(
-        self, refresh_token: str, client_id: str, client_secret: str
-    ) -> tuple[dict[str, str], Auth]:
-        return {"grant_type": "refresh_token", "refresh_token": refresh_token}, BasicAuth(
-            client_id, client_secret
-        )
-
     # -- repositories -----------------------------------------------------------------------
 
     def _default_listing(self) -> tuple[str, dict[str, Any]]:

@@ -42,7 +42,14 @@ import requests
 
 from app import netguard
 from app.git_hosts.auth import Auth, BasicAuth, BearerAuth, HeaderTokenAuth, NoAuth
-from app.http import ApiError, ApiHostError, ApiRateLimited, HttpClient, retry_after_seconds
+from app.http import (
+    ApiDnsError,
+    ApiError,
+    ApiHostError,
+    ApiRateLimited,
+    HttpClient,
+    retry_after_seconds,
+)
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +161,7 @@ class HostClient(HttpClient):
         default_headers: sent with every request unless the call sets them.
     """
 
+    service = "git_host"
     mutation_interval = 1.0
     secondary_limit_wait = 60.0
     default_rate_limit_wait = 60.0
@@ -169,8 +177,11 @@ class HostClient(HttpClient):
         default_headers: Mapping[str, str] | None = None,
         mutation_interval: float | None = None,
         extra_origins: tuple[str, ...] = (),
+        timeout: tuple[float, float] | None = None,
     ) -> None:
         super().__init__(api_root, session, verify=verify)
+        if timeout is not None:
+            self.timeout = timeout
         self.auth = auth or NoAuth()
         self.allow_private = allow_private
         self.default_headers = {"User-Agent": USER_AGENT, **(default_headers or {})}
@@ -203,7 +214,7 @@ class HostClient(HttpClient):
         except netguard.BlockedAddress as exc:
             raise HostBlocked(str(exc)) from exc
         except netguard.UnresolvableHost as exc:
-            raise ApiHostError(str(exc)) from exc
+            raise ApiDnsError(str(exc), host) from exc
         self._dns_checked[(host, port)] = now + DNS_CHECK_TTL
 
     def retry_wait(self, response: requests.Response, attempt: int) -> float | None:

@@ -104,8 +104,11 @@ class CodeCommitProvider(Provider):
                 aws_secret_access_key=self.credentials["secret_access_key"],
                 aws_session_token=self.credentials.get("session_token"),
                 region_name=self.region)
-            config = Config(connect_timeout=10, read_timeout=30,
-                            retries={"mode": "standard", "max_attempts": 3},
+            # A person waiting (the wizard) gets one attempt within the call timeout.
+            config = Config(connect_timeout=self.timeout[0] if self.interactive else 10,
+                            read_timeout=self.timeout[1],
+                            retries={"mode": "standard",
+                                     "max_attempts": 1 if self.interactive else 3},
                             user_agent_extra="gitbridge-for-jira")
             client = session.client(service, config=config, verify=self.ssl_verify)
             self._clients[service] = client

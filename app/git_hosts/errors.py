@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from app.netguard import unresolved
+
 __all__ = [
     "ActionError",
     "BranchExists",
@@ -26,6 +28,8 @@ __all__ = [
     "GitHostError",
     "HostError",
     "HostNotAllowed",
+    "HostNotFound",
+    "HostTimeout",
     "HostUnreachable",
     "InvalidBranchName",
     "InvalidSetting",
@@ -196,6 +200,36 @@ class HostUnreachable(CredentialsError):
     http_status = 502
     permanent = False
     default_message = "The git host could not be reached. Check the URL and try again later."
+
+
+class HostNotFound(HostUnreachable):
+    """DNS has no such host: a mistyped URL is the admin's to fix (4xx, not 502)."""
+
+    code = "host_not_found"
+    http_status = 422
+
+    @classmethod
+    def named(cls, host: str) -> HostNotFound:
+        return cls(unresolved(host))
+
+
+def no_answer_advice(what: str, seconds: float) -> str:
+    """What to tell an admin whose host accepts connections (or swallows them) and never
+    answers: the wording is the same for the API and for git."""
+    return (
+        f"{what} did not answer within {seconds:g} seconds. A firewall is most likely "
+        "dropping or holding the connection: allow this app's outgoing IP addresses "
+        "through it (or on the server's IP allow list), or, if the server cannot be opened "
+        "to the app, connect it with webhook indexing instead, where the server sends its "
+        "pushes to the app."
+    )
+
+
+class HostTimeout(HostUnreachable):
+    """The host took the connection (or swallowed it) and did not answer in time."""
+
+    code = "host_timeout"
+    http_status = 504
 
 
 class HostNotAllowed(HostUnreachable):

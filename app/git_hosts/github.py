@@ -137,11 +137,6 @@ class GitHubProvider(Provider):
         token = self.credentials.get("token") or self.credentials.get("access_token") or ""
         return {"username": "x-access-token", "password": token}
 
-    @property
-    def token_url(self) -> str | None:
-        # https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/refreshing-user-access-tokens
-        return f"{self.web_root}/login/oauth/access_token"
-
     # -- repositories -----------------------------------------------------------------------
 
     def _default_listing(self) -> tuple[str, dict[str, Any]]:

@@ -137,11 +137,6 @@ class GitLabProvider(Provider):
         token = self.credentials.get("token") or self.credentials.get("access_token") or ""
         return {"username": "oauth2", "password": token}
 
-    @property
-    def token_url(self) -> str | None:
-        # https://docs.gitlab.com/api/oauth2/#authorization-code-flow (refresh_token grant)
-        return f"{self.web_root}/oauth/token"
-
     # -- repositories -----------------------------------------------------------------------
 
     def _default_listing(self) -> tuple[str, dict[str, Any]]:

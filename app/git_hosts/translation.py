@@ -15,7 +15,15 @@ from datetime import UTC, datetime, timedelta
 from app.git_hosts import errors
 from app.git_hosts.client import HostBlocked, HostRateLimited
 from app.git_hosts.helpers import host_message
-from app.http import ApiError, ApiHostError, ApiRateLimited, ApiTimeout, ApiTlsError
+from app.http import (
+    ApiDnsError,
+    ApiError,
+    ApiHostError,
+    ApiRateLimited,
+    ApiTimeout,
+    ApiTlsError,
+    HttpClient,
+)
 
 
 class ErrorTranslation:
@@ -46,9 +54,11 @@ class ErrorTranslation:
                 errors.SelfSignedCertificate.default_message + f" ({exc.message})"
             )
         if isinstance(exc, ApiTimeout):
-            return errors.HostUnreachable(
-                f"The git host did not answer in time ({exc.message}). Try again later."
-            )
+            seconds = max(getattr(getattr(self, "client", None), "timeout", HttpClient.timeout))
+            return errors.HostTimeout(errors.no_answer_advice(
+                f"The git host ({exc.message})", seconds))
+        if isinstance(exc, ApiDnsError):
+            return errors.HostNotFound.named(exc.host)
         if isinstance(exc, ApiHostError):
             return errors.HostUnreachable(
                 f"The git host could not be reached ({exc.message}). Check the URL, "

@@ -36,6 +36,15 @@ class OAuthEndpoints:
     app_prefix: str = ""
     #: Absolute authorize/token URLs when they are not on the host's web root.
     authorize_root: str | None = None
+    #: Whether the host takes PKCE (RFC 7636, S256): a challenge on the authorize URL,
+    #: its verifier at the code exchange. Each entry cites the host's documentation.
+    pkce: bool = False
+
+    def authorize_url(self, web_root: str) -> str:
+        return (self.authorize_root or web_root) + self.authorize_path
+
+    def token_url(self, web_root: str) -> str:
+        return (self.authorize_root or web_root) + self.token_path
 
 
 @dataclass(frozen=True)

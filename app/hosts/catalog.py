@@ -4,6 +4,21 @@ Sources for the OAuth endpoints: GitHub
 https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps,
 GitLab https://docs.gitlab.com/api/oauth2/#authorization-code-flow, Bitbucket Cloud
 https://developer.atlassian.com/cloud/bitbucket/oauth-2/.
+
+PKCE (``OAuthEndpoints.pkce``), per host:
+
+* GitHub: yes, S256 only, for OAuth apps and GitHub Apps
+  (https://github.blog/changelog/2025-07-14-pkce-support-for-oauth-and-github-app-authentication).
+* GitLab (GitLab.com and self-managed): yes, "Authorization code with Proof Key for Code
+  Exchange (PKCE)", recommended for server apps too
+  (https://docs.gitlab.com/api/oauth2/#authorization-code-with-proof-key-for-code-exchange-pkce).
+* Bitbucket Cloud: no. Its OAuth 2.0 page lists the grants it takes and PKCE is not
+  among them (https://developer.atlassian.com/cloud/bitbucket/oauth-2/); the request
+  for it is open (https://jira.atlassian.com/browse/BCLOUD-23469). Only Bitbucket Data
+  Center has PKCE, and Gitbridge does not run OAuth for it.
+* Azure DevOps through Microsoft Entra ID: yes, the auth code flow "paired with PKCE"
+  for web apps too
+  (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow).
 """
 
 from __future__ import annotations
@@ -52,9 +67,9 @@ GITLAB_USER_TOKEN = (
 )
 GITHUB_OAUTH = OAuthEndpoints("/login/oauth/authorize", "/login/oauth/access_token",
                               "repo admin:repo_hook read:org", response_type=False,
-                              app_prefix="GITBRIDGE_GITHUB")
+                              app_prefix="GITBRIDGE_GITHUB", pkce=True)
 GITLAB_OAUTH = OAuthEndpoints("/oauth/authorize", "/oauth/token", "api", response_type=True,
-                              app_prefix="GITBRIDGE_GITLAB")
+                              app_prefix="GITBRIDGE_GITLAB", pkce=True)
 AZURE_TOKEN = (
     "A personal access token for All accessible organizations with Code (Read & write)."
 )
@@ -71,7 +86,7 @@ AZURE_LINKS = {"commit": "/commit/{sha}", "branch": "?version=GB{name}", "tag": 
 AZURE_OAUTH = OAuthEndpoints(
     "/authorize", "/token", "499b84ac-1321-427f-aa17-267ca6975798/.default offline_access",
     response_type=True, app_prefix="GITBRIDGE_AZURE",
-    authorize_root="https://login.microsoftonline.com/organizations/oauth2/v2.0")
+    authorize_root="https://login.microsoftonline.com/organizations/oauth2/v2.0", pkce=True)
 
 HOSTS: tuple[Host, ...] = (
     Host(
@@ -205,7 +220,7 @@ HOSTS: tuple[Host, ...] = (
             "shows on the issue)."),
     ),
     Host(
-        "git", "Any git repository (clone URL)", ("none", "basic", "ssh"), self_managed=True,
+        "git", "Any git repository (clone URL)", ("none", "basic", "pat", "ssh"), self_managed=True,
         webhook_mode=False, kept_headers=("Webhook-Id", "Webhook-Timestamp", "Idempotency-Key"),
         hints=Hints("git", webhook_title="From a CI job or a server hook",
                     webhook_steps=tuple(steps.GIT)),

@@ -45,7 +45,7 @@ from app import netguard
 from app.indexing.errors import (
     AddressBlocked,
     AuthenticationFailed,
-    HostUnreachable,
+    HostNotFound,
     InvalidRepositoryUrl,
 )
 
@@ -130,7 +130,7 @@ def git_auth(
     """Check ``url`` and prepare config/env for a single network git command.
 
     Raises InvalidRepositoryUrl (bad URL), AddressBlocked (SSRF guard) or
-    HostUnreachable (DNS) before anything is written to disk.
+    HostNotFound (DNS) before anything is written to disk.
     """
     creds = creds or GitCredentials()
     try:
@@ -142,8 +142,8 @@ def git_auth(
         raise InvalidRepositoryUrl(str(exc)) from None
     except netguard.BlockedAddress as exc:
         raise AddressBlocked(str(exc)) from None
-    except netguard.UnresolvableHost as exc:
-        raise HostUnreachable(str(exc)) from None
+    except netguard.UnresolvableHost:
+        raise HostNotFound.named(parsed.host) from None
 
     tmp = Path(tempfile.mkdtemp(prefix="gitbridge-git-"))
     try:

@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from app.netguard import unresolved
+
 __all__ = [
     "AddressBlocked",
     "AuthenticationFailed",
@@ -29,6 +31,7 @@ __all__ = [
     "GitError",
     "GitTimeout",
     "HostKeyMismatch",
+    "HostNotFound",
     "HostUnreachable",
     "InvalidRepositoryUrl",
     "NotARepository",
@@ -38,6 +41,8 @@ __all__ = [
 ]
 
 _FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/=]{43}")
+#: git's and ssh's wording of a DNS failure, naming the host.
+_UNRESOLVED = re.compile(r"Could not resolve host(?:name)?:? ([^\s:']+)")
 _URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
 _MAX_DETAIL = 2000
 
@@ -93,6 +98,17 @@ class HostUnreachable(GitError):
 
     permanent = False
     default_message = "The repository host could not be reached."
+
+
+class HostNotFound(HostUnreachable):
+    """DNS has no such host: most often a typo in the URL, which the admin must fix
+    (still retried in the background: a resolver outage looks the same)."""
+
+    default_message = "The repository host could not be resolved: check the URL for a typo."
+
+    @classmethod
+    def named(cls, host: str, detail: str | None = None) -> HostNotFound:
+        return cls(unresolved(host), detail=detail)
 
 
 class AuthenticationFailed(GitError):
@@ -205,15 +221,21 @@ _PATTERNS: list[tuple[type[GitError], tuple[str, ...], str]] = [
         "credentials cannot see a private repository.",
     ),
     (
+        HostNotFound,
+        ("Could not resolve host", "Could not resolve hostname", "Temporary failure in name",
+         "Name or service not known", "nodename nor servname"),
+        HostNotFound.default_message,
+    ),
+    (
         HostUnreachable,
-        ("Could not resolve host", "Could not resolve hostname", "Connection refused",
+        ("Connection refused",
          "Failed to connect to", "Connection timed out", "Operation timed out",
          "No route to host", "Network is unreachable", "Connection reset",
          "Connection closed by", "kex_exchange_identification", "timed out",
          "Empty reply from server", "returned error: 5", "Recv failure", "Operation too slow",
-         "early EOF", "the remote end hung up unexpectedly", "Temporary failure in name"),
-        "The repository host could not be reached (DNS failure, connection refused, "
-        "network problem or server error). This will be retried.",
+         "early EOF", "the remote end hung up unexpectedly"),
+        "The repository host could not be reached (connection refused, network problem "
+        "or server error).",
     ),
 ]
 
@@ -236,6 +258,8 @@ def classify_error(
                     message = f"{message} (The server answered with HTTP {code}.)"
                 elif cls is HostKeyMismatch and (fp := _FINGERPRINT.search(clean)):
                     message = f"{message} The server presented the key {fp.group(0)}."
+                elif cls is HostNotFound and (name := _UNRESOLVED.search(clean)):
+                    return HostNotFound.named(name.group(1), detail=clean)
                 return cls(message, detail=clean)
     last = next((ln for ln in reversed(clean.strip().splitlines()) if ln.strip()), "")
     return GitError(f"{what} failed (exit code {returncode}): {last[:300]}", detail=clean)

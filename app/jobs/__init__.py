@@ -25,6 +25,7 @@ from app.queue import (
     QueueUnavailable,
     connection,
     enqueue,
+    key,
 )
 
 PRIORITY = {MANUAL: 0, WEBHOOK: 1, SCHEDULED: 2}
@@ -35,11 +36,11 @@ RETRY_INTERVALS = [15, 60, 300]
 
 
 def pending_key(repository_id: int) -> str:
-    return f"gitbridge:pending:index:{repository_id}"
+    return key("pending", "index", repository_id)
 
 
 def lock_key(repository_id: int) -> str:
-    return f"gitbridge:lock:index:{repository_id}"
+    return key("lock", "index", repository_id)
 
 
 def request_index(repository_id: int, queue_name: str = MANUAL) -> str:

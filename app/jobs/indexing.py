@@ -22,7 +22,7 @@ from app.extensions import db
 from app.jobs import JOB_TIMEOUT, claim, lock_key
 from app.jobs.locks import HeartbeatLock, LockTimeout
 from app.models import Repository, RepositoryStatus
-from app.queue import SCHEDULED, QueueUnavailable, connection, enqueue
+from app.queue import SCHEDULED, QueueUnavailable, connection, enqueue, key
 
 #: A pass due for longer than this with no job pending and none running lost its job.
 LINES_SWEEP_AFTER = timedelta(seconds=30)
@@ -63,11 +63,11 @@ def index_repository(repository_id: int) -> str:
 
 
 def _lines_pending(repository_id: int) -> str:
-    return f"gitbridge:pending:lines:{repository_id}"
+    return key("pending", "lines", repository_id)
 
 
 def _lines_lock(repository_id: int) -> str:
-    return f"gitbridge:lock:lines:{repository_id}"
+    return key("lock", "lines", repository_id)
 
 
 def request_line_counts(repository_id: int) -> bool:

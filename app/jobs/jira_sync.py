@@ -26,7 +26,7 @@ from app.devinfo import state as states
 from app.extensions import db
 from app.jobs.locks import HeartbeatLock, LockTimeout
 from app.models import DevinfoDeletion, DevinfoState, Repository, as_utc, utcnow
-from app.queue import SCHEDULED, WEBHOOK, QueueUnavailable, connection, enqueue, get_queue
+from app.queue import SCHEDULED, WEBHOOK, QueueUnavailable, connection, enqueue, get_queue, key
 from app.smart_commits import runs
 
 #: A request older than this with no job pending and no lock held lost its job.
@@ -36,11 +36,11 @@ LOCK_WAIT = 5.0
 
 
 def _pending(kind: str, ident: int) -> str:
-    return f"gitbridge:pending:{kind}:{ident}"
+    return key("pending", kind, ident)
 
 
 def lock_key(kind: str, ident: int) -> str:
-    return f"gitbridge:lock:{kind}:{ident}"
+    return key("lock", kind, ident)
 
 
 def _queue(kind: str, ident: int, func: object, queue: str, force: bool) -> bool:

@@ -18,13 +18,13 @@ from app import webhook_processing
 from app.extensions import db
 from app.jobs.locks import HeartbeatLock, LockTimeout
 from app.models import Delivery, DeliveryStatus
-from app.queue import WEBHOOK, QueueUnavailable, connection, enqueue
+from app.queue import WEBHOOK, QueueUnavailable, connection, enqueue, key
 
 BATCH = 500
 
 
 def pending_key(integration_id: int) -> str:
-    return f"gitbridge:pending:deliveries:{integration_id}"
+    return key("pending", "deliveries", integration_id)
 
 
 def schedule_processing(integration_id: int, *, force: bool = False) -> bool:
@@ -50,7 +50,7 @@ def process_deliveries(integration_id: int) -> int:
     """Process every queued delivery of the integration, in order; returns how many."""
     conn = connection()
     conn.delete(pending_key(integration_id))  # before reading: later arrivals get a new job
-    lock = HeartbeatLock(conn, f"gitbridge:lock:deliveries:{integration_id}",
+    lock = HeartbeatLock(conn, key("lock", "deliveries", integration_id),
                          ttl=current_app.config["INDEX_LOCK_TTL"])
     try:
         lock.acquire(wait=0)

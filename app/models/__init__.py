@@ -15,7 +15,7 @@ from app.models.index import (
 from app.models.integration import DEFAULT_SETTINGS, Integration, IntegrationMode
 from app.models.jira_sync import DevinfoDeletion, DevinfoEntity, DevinfoState, SmartCommitRun
 from app.models.jira_wait import JiraWait
-from app.models.oauth import OAuthGrant
+from app.models.oauth import OAuthGrant, OAuthStart
 from app.models.replay import UsedToken
 from app.models.repository import Repository, RepositoryStatus
 from app.models.tenant import Platform, Tenant, TenantState
@@ -36,6 +36,7 @@ __all__ = [
     "IntegrationMode",
     "JiraWait",
     "OAuthGrant",
+    "OAuthStart",
     "Platform",
     "PullRequest",
     "PullRequestKey",

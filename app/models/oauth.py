@@ -31,3 +31,24 @@ class OAuthGrant(db.Model):  # type: ignore[name-defined]
     token: Mapped[str] = mapped_column(Encrypted())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OAuthStart(db.Model):  # type: ignore[name-defined]
+    """One authorization an admin started and has not finished: the PKCE code verifier
+    waits here, on the server, for the callback.
+
+    ``id`` is the signed state's nonce. The verifier never goes into the state (which
+    the host, the browser's history and the callback URL all see): a code intercepted
+    on its way back is worthless without it. A row is taken (deleted) by the callback
+    that uses it, so a state completes once.
+    """
+
+    __tablename__ = "oauth_starts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    code_verifier: Mapped[str] = mapped_column(Encrypted())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

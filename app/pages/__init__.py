@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, Response, current_app, g, render_template, request
 
 from app.connect.auth import page_token_required
-from app.errors import Problem
+from app.errors import Problem, headline
 from app.http import ApiError
 from app.jira import permissions
 
@@ -65,7 +65,8 @@ def _origin(url: str) -> str:
 
 @bp.errorhandler(Problem)
 def render_problem(problem: Problem) -> tuple[str, int]:
-    return render_template("error.html", problem=problem), problem.status
+    return render_template("error.html", problem=problem, headline=headline(problem)
+                           ), problem.status
 
 
 def issue_context() -> dict[str, str]:

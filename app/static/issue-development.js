@@ -26,8 +26,12 @@
     pr: el("button", { type: "button", className: "aui-button aui-button-compact gb-create-pr", text: "Create pull request",
       "aria-expanded": "false", on: { click: function () { toggleForm("pr"); } } })
   };
+  /* Why a button is not offered (no repository, clone-URL/webhook repositories only, a
+   * host without pull requests), from the development answer's ``create``. */
+  var why = el("p", { className: "gb-small gb-muted gb-create-why", hidden: true });
   actions.appendChild(buttons.branch);
   actions.appendChild(buttons.pr);
+  actions.appendChild(why);
   gb.clear(panel);
   panel.appendChild(actions);
   panel.appendChild(formHost);
@@ -151,13 +155,15 @@
     ];
   }
 
-  function emptyState() {
+  /* ``note``: why nothing can be created here (said once, in the empty state). */
+  function emptyState(note) {
     return el("div", { className: "gb-empty gb-empty-compact" },
       el("p", { className: "gb-empty-title", text: "No git activity for " + key + " yet" }),
       el("p", { className: "gb-small" }, "Mention ", el("code", { text: key }),
         " in a commit message or a branch name and it shows here once the repository is indexed, e.g.:"),
       el("pre", { className: "gb-snippet", text: "git checkout -b feature/" + key + "-short-title\ngit commit -m \"" + key + " Describe the change\"" }),
-      el("p", { className: "gb-small gb-muted", text: "Repositories are connected by a Jira administrator under Apps → Manage repositories." }));
+      el("p", { className: "gb-small gb-muted gb-empty-note",
+        text: note || "Repositories are connected by a Jira administrator under Apps → Manage repositories." }));
   }
 
   function render(data) {
@@ -167,7 +173,8 @@
     var ts = data.tags || [];
     var prs = data.pull_requests || [];
     if (!cs.length && !bs.length && !ts.length && !prs.length) {
-      root.appendChild(emptyState());
+      root.appendChild(emptyState(why.textContent));
+      why.hidden = true;
       return;
     }
     var count = cs.length + (data.next ? "+" : "");
@@ -188,6 +195,20 @@
     if (cs.length) { root.appendChild(section("Latest commits", null, commits(cs, !!data.next))); }
   }
 
+  function offer(create) {
+    var c = create || {};
+    var branch = !c.branch || c.branch.available;
+    var pr = !c.pull_request || c.pull_request.available;
+    buttons.branch.hidden = !branch;
+    buttons.pr.hidden = !pr;
+    if ((openMode === "branch" && !branch) || (openMode === "pr" && !pr)) { closeForm(); }
+    var reasons = [];
+    if (!branch) { reasons.push(c.branch.reason); }
+    if (!pr && reasons.indexOf(c.pull_request.reason) < 0) { reasons.push(c.pull_request.reason); }
+    why.textContent = reasons.filter(Boolean).join(" ");
+    why.hidden = !why.textContent;
+  }
+
   function load() {
     panel.setAttribute("aria-busy", "true");
     if (!key) {
@@ -197,6 +218,7 @@
     }
     gb.api("GET", "/issues/" + encodeURIComponent(key) + "/development").then(function (data) {
       actions.hidden = false;
+      offer(data.create);
       render(data);
     }, function (err) {
       if (err.status === 403 || err.status === 404 || err.status === 400) {

@@ -336,13 +336,16 @@
       body.appendChild(el("tr", {},
         el("td", { text: h.name }),
         el("td", {}, el("code", { text: h.kind })),
+        el("td", { text: h.account ? "Host account" : "One repository by clone URL" }),
         el("td", { text: h.auth_types.map(function (t) { return AUTH_LABELS[t] || t; }).join(", ") }),
-        el("td", { text: h.webhook_mode ? "Yes" : "No" })));
+        el("td", { text: h.webhook_mode ? "Yes" : "No" }),
+        el("td", { text: !h.account ? "No" : h.creates_pull_requests
+          ? "Branches and " + h.pull_request_term + "s" : "Branches" })));
     });
     gb.resize();
   }, function (err) {
     var body = document.querySelector("#gb-hosts tbody");
-    body.appendChild(el("tr", {}, el("td", { colspan: "4", className: "gb-muted", text: "Could not load hosts: " + err.message })));
+    body.appendChild(el("tr", {}, el("td", { colspan: "6", className: "gb-muted", text: "Could not load hosts: " + err.message })));
     var tiles = document.getElementById("gb-host-tiles");
     tiles.removeAttribute("aria-busy");
     gb.clear(tiles).appendChild(gb.message("error", "Could not load the git hosts", err.message));

@@ -113,7 +113,11 @@ def rollup(tenant_id: int, issue_key: str,
     by_id = {r.id: r for r in repositories}
     totals = Totals()
     first = last = None
+    seen: set[str] = set()
     for row in _issue_rows(tenant_id, issue_key, list(by_id)):
+        if row.sha in seen:  # the same commit in a fork or mirror: counted once
+            continue
+        seen.add(row.sha)
         first = first or row
         last = row
         totals.add(row, by_id[row.repository_id])

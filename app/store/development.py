@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,6 +109,14 @@ def commits(
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
 ) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the issue's commits, newest first, each commit once.
+
+    One commit in several repositories (a fork, a mirror, two integrations that see the
+    same repository) is listed once, under the repository connected first, with the
+    others in ``also_in``. Its rows are neighbours in index order (same time, same sha),
+    so a page reads them together; the cursor is its last row, so the next page starts
+    after all of them.
+    """
     if not repositories:
         return [], None
     by_id = {r.id: r for r in repositories}
@@ -125,19 +134,35 @@ def commits(
         .order_by(*order)
         .limit(limit + 1)
     )
-    if cursor:
-        at, sha, repository_id = decode_cursor(cursor)
-        query = query.where(
+    after = decode_cursor(cursor) if cursor else None
+    groups: list[list[Any]] = []  # one per commit: its rows, repository ids descending
+    seen: set[str] = set()
+    while len(groups) <= limit:  # the page, and one more to know there is a next page
+        batch = query if after is None else query.where(
             sa.tuple_(CommitKey.committed_at, CommitKey.sha, CommitKey.repository_id)
-            < sa.tuple_(at, sha, repository_id)
-        )
-    rows = db.session.execute(query).all()
-    page = rows[:limit]
-    items = [commit_json(row, by_id[row.repository_id]) for row in page]
+            < sa.tuple_(*after))
+        rows = db.session.execute(batch).all()
+        for row in rows:
+            if groups and groups[-1][0].sha == row.sha:
+                groups[-1].append(row)
+            elif row.sha not in seen:  # (a twin with another date: first one wins)
+                seen.add(row.sha)
+                groups.append([row])
+        if len(rows) <= limit:
+            break
+        after = (rows[-1].key_at, rows[-1].sha, rows[-1].repository_id)
+    page = groups[:limit]
+    items = []
+    for group in page:
+        first = group[-1]  # the lowest repository id: the one connected first
+        item = commit_json(first, by_id[first.repository_id])
+        item["also_in"] = [{"id": r.repository_id, "name": by_id[r.repository_id].name}
+                           for r in reversed(group[:-1])]
+        items.append(item)
     smart_commits.attach(tenant_id, issue_key, items)
     next_cursor = None
-    if len(rows) > limit:
-        last = page[-1]
+    if len(groups) > limit:
+        last = page[-1][-1]
         next_cursor = encode_cursor(as_utc(last.key_at), last.sha, last.repository_id)
     return items, next_cursor
 
@@ -196,6 +221,18 @@ def _unmerged(repository: VisibleRepository, shas: list[str], main: str | None) 
     return [s for s in shas if s in off_main]
 
 
+def once(items: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any]
+         ) -> list[dict[str, Any]]:
+    """``items`` (in their order) without repeats: of several with one ``key`` (a branch
+    with the same name and tip in a repository and its mirror) the one in the repository
+    connected first stays, as for commits."""
+    kept: dict[Any, dict[str, Any]] = {}
+    for item in sorted(items, key=lambda i: i["repository"]["id"]):
+        kept.setdefault(key(item), item)
+    keep = {id(item) for item in kept.values()}
+    return [item for item in items if id(item) in keep]
+
+
 def pull_requests(
     tenant_id: int, issue_key: str, repositories: list[VisibleRepository]
 ) -> list[dict[str, Any]]:
@@ -207,7 +244,7 @@ def pull_requests(
         .where(PullRequest.repository_id.in_(list(by_id)))
         .order_by(PullRequest.updated_at.desc().nulls_last(), PullRequest.id.desc())
     ).scalars()
-    return [
+    return once([
         {
             "id": pr.number,
             "title": pr.title,
@@ -221,7 +258,7 @@ def pull_requests(
             "repository": {"id": pr.repository_id, "name": by_id[pr.repository_id].name},
         }
         for pr in rows
-    ]
+    ], key=lambda pr: pr["url"] or (pr["repository"]["id"], pr["id"]))
 
 
 def branches_and_tags(
@@ -292,4 +329,5 @@ def branches_and_tags(
                     "last_commit": commit_json(last, repository) if last else {"sha": branch.sha},
                 }
             )
-    return branches, tags
+    return (once(branches, key=lambda b: (b["name"], b["last_commit"]["sha"])),
+            once(tags, key=lambda t: (t["name"], t["sha"])))

@@ -1,7 +1,7 @@
 """Line-count pass progress on repositories (counts and renames after ``indexed``).
 
 Revision ID: a4c8e1f0b2d7
-Revises: 7d1e2f3a4b5c
+Revises: e4b8c1d2f6a7
 Create Date: 2026-12-02 15:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'a4c8e1f0b2d7'
-down_revision = '7d1e2f3a4b5c'
+down_revision = 'e4b8c1d2f6a7'
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import redis
 
+from app.creating import NO_HOST_ACCOUNT
 from tests.support.connect import ConnectActions
 from tests.support.git_http import GitHttpServer
 from tests.support.gitrepo import WorkRepo, init_bare
@@ -105,6 +106,9 @@ def test_exactly_the_commits_that_mention_the_issue(
     assert [c["sha"] for c in dev(connect, site, "ABC-2").get_json()["commits"]] == [repo["second"]]
     assert [t["name"] for t in body["tags"]] == ["v1.0"]
     assert body["pull_requests"] == []
+    # a clone-URL repository: the panel offers neither create button, and says why
+    assert body["create"] == {"branch": {"available": False, "reason": NO_HOST_ACCOUNT},
+                              "pull_request": {"available": False, "reason": NO_HOST_ACCOUNT}}
 
 
 def test_key_in_branch_name_only(connect: ConnectActions, site: tuple[str, str], repo: Any) -> None:

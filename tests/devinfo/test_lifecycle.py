@@ -102,7 +102,7 @@ def test_disconnect_with_jira_down_deletes_later(jira: JiraSite) -> None:
     owed.created_at = utcnow() - timedelta(minutes=5)
     owed_id = owed.id
     db.session.commit()
-    jira.redis.delete("gitbridge:scheduler:tick")
+    jira.redis.delete(scheduler.tick_key())
     assert scheduler.tick()["devinfo_deletions"] == [owed_id]
     jira.drain()
     (left,) = jira.site.devinfo.repositories

@@ -132,7 +132,7 @@ def test_rate_limits_are_waited_out(jira: JiraSite) -> None:
     state.next_attempt_at = utcnow()
     state.wanted_at = utcnow() - timedelta(minutes=5)
     db.session.commit()
-    jira.redis.delete("gitbridge:scheduler:tick")
+    jira.redis.delete(scheduler.tick_key())
     assert scheduler.tick()["devinfo"] == [repo_id]
     jira.drain()
     assert len(entities(jira)) == 4

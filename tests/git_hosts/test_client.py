@@ -348,7 +348,7 @@ def test_connection_refused(rsps: responses.RequestsMock) -> None:
 
 def test_timeout(rsps: responses.RequestsMock) -> None:
     rsps.get(f"{API}/user", body=requests.exceptions.ReadTimeout("read timed out"))
-    with pytest.raises(errors.HostUnreachable, match="in time"):
+    with pytest.raises(errors.HostTimeout, match="did not answer within 30 seconds"):
         github().check_credentials()
 
 

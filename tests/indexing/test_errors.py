@@ -7,6 +7,7 @@ from app.indexing.errors import (
     CertificateError,
     GitError,
     HostKeyMismatch,
+    HostNotFound,
     HostUnreachable,
     NotARepository,
     RedirectRefused,
@@ -23,7 +24,9 @@ from app.indexing.gitcli import classify_error
         ("fatal: unable to access 'https://h/r.git/': The requested URL returned error: 502",
          HostUnreachable, False),
         ("fatal: unable to access 'https://h/r.git/': Could not resolve host: h",
-         HostUnreachable, False),
+         HostNotFound, False),
+        ("ssh: Could not resolve hostname gitt.example.com: Name or service not known",
+         HostNotFound, False),
         ("fatal: unable to access 'https://h/r.git/': The requested URL returned error: 302",
          RedirectRefused, True),
         ("fatal: unable to access 'https://h/r.git/': The requested URL returned error: 403",
@@ -64,3 +67,14 @@ def test_redact() -> None:
     assert redact("ssh://git:pw@host/x and https://u@h/", ["pw"]) == (
         "ssh://***@host/x and https://***@h/")
     assert redact("short a value", ["a"]) == "short a value"  # too short to be a secret
+
+
+def test_a_dns_failure_names_the_host_and_says_what_to_fix() -> None:
+    error = classify_error("ssh: Could not resolve hostname gitt.example.com: Name or "
+                           "service not known\nfatal: Could not read from remote repository.",
+                           128)
+    assert error.message == ("The host gitt.example.com could not be resolved (DNS has no "
+                             "such name): check the URL for a typo.")
+    unreachable = classify_error("fatal: unable to access 'https://h/': Failed to connect to "
+                                 "h port 443: Connection refused", 128)
+    assert "retried" not in unreachable.message  # the probe saves nothing to retry

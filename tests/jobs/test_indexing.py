@@ -14,16 +14,15 @@ from typing import Any
 
 import pytest
 import redis
-from rq import Queue
+from flask import Flask
 from rq.job import Job
-from rq.registry import ScheduledJobRegistry
 
 from app import credentials, scheduler
 from app.extensions import db
 from app.jobs import lock_key, request_index
 from app.jobs.locks import HeartbeatLock, LockTimeout
 from app.models import Commit, CommitKey, Integration, Repository, Tenant
-from app.queue import MANUAL, SCHEDULED, WEBHOOK
+from app.queue import MANUAL, SCHEDULED, WEBHOOK, get_queue
 from tests.conftest import TEST_REDIS_URL
 from tests.support.git_http import GitHttpServer
 from tests.support.gitrepo import WorkRepo, fast_import_history, git, init_bare
@@ -93,8 +92,8 @@ def test_second_request_merges_into_the_pending_one(
     first = request_index(rid, WEBHOOK)
     assert request_index(rid, WEBHOOK) == first
     assert request_index(rid, SCHEDULED) == first  # lower priority: merged
-    assert Queue(WEBHOOK, connection=redis_conn).count == 1
-    assert Queue(SCHEDULED, connection=redis_conn).count == 0
+    assert get_queue(WEBHOOK, redis_conn).count == 1
+    assert get_queue(SCHEDULED, redis_conn).count == 0
 
 
 def test_higher_priority_supersedes_and_runs_once(
@@ -104,7 +103,7 @@ def test_higher_priority_supersedes_and_runs_once(
     low = request_index(rid, SCHEDULED)
     high = request_index(rid, MANUAL)
     assert low != high
-    assert Queue(SCHEDULED, connection=redis_conn).count == 0  # the low one was cancelled
+    assert get_queue(SCHEDULED, redis_conn).count == 0  # the low one was cancelled
     drain(redis_conn)
     assert Job.fetch(high, connection=redis_conn).return_value() == "indexed"
     assert Job.fetch(low, connection=redis_conn).get_status() == "canceled"
@@ -112,7 +111,9 @@ def test_higher_priority_supersedes_and_runs_once(
     assert repository.status == "indexed" and repository.counts["commits"] == 1
 
 
-def test_lock_excludes_and_expires_when_its_holder_dies(redis_conn: redis.Redis) -> None:
+def test_lock_excludes_and_expires_when_its_holder_dies(
+    app: Flask, redis_conn: redis.Redis
+) -> None:
     key = lock_key(999)
     holder = subprocess.Popen(
         [
@@ -165,7 +166,7 @@ def test_permanent_failure_is_not_retried(
     assert repository.status == "error"
     assert "rejected the credentials" in (repository.error or "")
     assert "wrong-password" not in (repository.error or "")
-    assert ScheduledJobRegistry(MANUAL, connection=redis_conn).count == 0
+    assert get_queue(MANUAL, redis_conn).scheduled_job_registry.count == 0
 
 
 def test_transient_failure_is_retried_with_backoff(app: Any, redis_conn: redis.Redis) -> None:
@@ -175,7 +176,7 @@ def test_transient_failure_is_retried_with_backoff(app: Any, redis_conn: redis.R
     repository = reload(rid)
     assert repository.status == "queued"
     assert (repository.error or "").startswith("will retry:")
-    assert ScheduledJobRegistry(MANUAL, connection=redis_conn).count == 1
+    assert get_queue(MANUAL, redis_conn).scheduled_job_registry.count == 1
 
 
 def test_worker_killed_mid_index_finishes_elsewhere_without_duplicates(
@@ -217,7 +218,7 @@ def test_worker_killed_mid_index_finishes_elsewhere_without_duplicates(
         assert repository.status == "indexing"
         # Lost: no live lock once the ttl passes; the scheduler's recovery re-queues it.
         time.sleep(2.5)
-        redis_conn.delete("gitbridge:scheduler:tick")
+        redis_conn.delete(scheduler.tick_key())
         assert scheduler.tick()["recovered"] == [rid]
         drain(redis_conn)
     repository = reload(rid)

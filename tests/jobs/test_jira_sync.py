@@ -61,7 +61,7 @@ def test_killed_worker_mid_backfill_resumes_without_loss(
     assert state is not None and state.wanted_at is not None
     state.wanted_at = state.wanted_at.replace(year=2020)
     db.session.commit()
-    jira.redis.delete("gitbridge:scheduler:tick")
+    jira.redis.delete(scheduler.tick_key())
     assert scheduler.tick()["devinfo"] == [repo["id"]]
     store.delay = 0.0
     jira.drain()

@@ -18,6 +18,7 @@ import pytest
 import redis
 from playwright.sync_api import expect
 
+from app.creating import NO_HOST_ACCOUNT
 from app.extensions import db
 from app.models import Repository
 from tests.pages.helpers import ADMIN, BROWSE_ONLY, DEV, clean, page
@@ -205,13 +206,13 @@ def test_issue_panel(browser: Any, connect: ConnectActions, site: tuple[str, str
         assert "resize" in s.ap_calls()
         s.screenshot("issue-panel")
 
-        # A plain git repository cannot have branches created from Jira: said, no form.
-        p.get_by_role("button", name="Create branch").click()
-        form = p.locator(".gb-create-form")
-        expect(form).to_contain_text("No repository shown on this project can have branches")
-        expect(form.get_by_label("Repository")).to_have_count(0)
-        form.get_by_role("button", name="Cancel").click()
-        expect(form).to_have_count(0)
+        # A plain git repository cannot have branches created from Jira: no buttons, and
+        # why, with the data the panel loads anyway (no form, no "Loading repositories…").
+        expect(p.get_by_role("button", name="Create branch")).to_be_hidden()
+        expect(p.get_by_role("button", name="Create pull request")).to_be_hidden()
+        expect(p.locator(".gb-create-why")).to_have_text(NO_HOST_ACCOUNT)
+        expect(p.locator(".gb-create-loading")).to_have_count(0)
+        s.screenshot("issue-panel-no-create")
         clean(s)
     finally:
         s.close()

@@ -130,6 +130,8 @@ class PageSession:
     dialogs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    #: Every URL the page asked for, in order.
+    requested: list[str] = field(default_factory=list)
 
     def screenshot(self, name: str) -> Path:
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
@@ -185,6 +187,7 @@ def open_page(browser: Any, url: str, token: str, *,
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
+    page.on("request", lambda request: session.requested.append(request.url))
     page.on("pageerror", lambda exc: session.errors.append(f"pageerror: {exc} {exc.stack}"))
     page.on("console", lambda msg: _console(session, msg))
     page.goto(url, wait_until="load")

@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 import redis
 from flask import Flask
-from rq import Queue
 
 from app import scheduler
 from app.extensions import db
 from app.models import Delivery, Integration, Tenant, utcnow
-from app.queue import WEBHOOK
+from app.queue import WEBHOOK, get_queue
 from tests.support.connect import ConnectActions
 from tests.support.indexing import drain
 
@@ -54,7 +53,7 @@ def stored() -> list[Delivery]:
 
 
 def queued(conn: redis.Redis) -> int:
-    return Queue(WEBHOOK, connection=conn).count
+    return get_queue(WEBHOOK, conn).count
 
 
 def test_accepted_delivery_is_stored_then_queued(client: Any, integration: Integration,
@@ -123,7 +122,9 @@ def test_unknown_events_need_no_work(client: Any, integration: Integration,
 def test_oversized_is_refused(client: Any, integration: Integration, app: Flask) -> None:
     app.config["WEBHOOK_MAX_BYTES"] = 1000
     body = json.dumps({"padding": "x" * 2000}).encode()
-    assert github(client, integration, body).status_code == 413
+    response = github(client, integration, body)
+    assert response.status_code == 413
+    assert "at most 1,000 bytes" in response.get_json()["error"]["message"]
     assert stored() == []
 
 
@@ -172,5 +173,5 @@ def test_redis_down_still_stores_and_the_sweeper_queues_later(
     assert queued(redis_conn) == 1
     drain(redis_conn)
     assert stored()[0].status == "processed"
-    redis_conn.delete("gitbridge:scheduler:tick")
+    redis_conn.delete(scheduler.tick_key())
     assert scheduler.tick(utcnow() + timedelta(minutes=2))["deliveries"] == []

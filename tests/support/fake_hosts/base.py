@@ -17,11 +17,8 @@ query, JSON body, the credential used), and branches, pull requests and webhooks
 created through the API remember the token that created them, so a test can assert
 who the host thinks acted (Require User PAT).
 
-OAuth (GitHub, GitLab, Bitbucket Cloud): ``add_oauth_app`` registers a client;
-``oauth_approver`` is the user who "approves" on the authorize page (``None``: the user
-declines); the authorize endpoint then redirects to the client's callback with a
-``code``, and the token endpoint trades codes and refresh tokens for access tokens the
-API accepts (recorded with kind ``"oauth"``).
+OAuth (GitHub, GitLab, Bitbucket Cloud), PKCE checked where the host takes it: see
+``oauth.py``.
 
 Knobs: tokens (valid, expired, read-only, without admin rights, scopes), ``rate_limit``
 (the next N API calls are refused the host's way), ``page_size_cap`` (force several
@@ -50,6 +47,8 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from tests.support.fake_hosts.oauth import FakeOAuth, OAuthApp
+from tests.support.fake_hosts.wire import basic_credentials, bearer_token, json_response
 from tests.support.git_http import HTTP_BACKEND, _parse_cgi_output
 from tests.support.gitrepo import git, init_bare
 
@@ -65,7 +64,10 @@ __all__ = [
     "Pull",
     "Recorded",
     "Token",
+    "basic_credentials",
+    "bearer_token",
     "iso",
+    "json_response",
     "parse_iso",
 ]
 
@@ -222,25 +224,6 @@ class Recorded:
 
 
 @dataclass
-class OAuthApp:
-    client_id: str
-    secret: str
-    #: the callback registered with the app (used when the request names none)
-    callback: str | None = None
-
-
-@dataclass
-class OAuthIssued:
-    """What a code or refresh token stands for."""
-
-    client_id: str
-    login: str
-    scopes: tuple[str, ...] | None
-    redirect_uri: str | None = None
-    access_token: str | None = None
-
-
-@dataclass
 class Scripted:
     method: str
     path_contains: str
@@ -308,14 +291,6 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None
-                  ) -> Response:
-    if status == 204:
-        return Response(status=204, headers=dict(headers or {}))
-    return Response(json.dumps(body), status, headers=dict(headers or {}),
-                    mimetype="application/json")
-
-
 class _QuietHandler(WSGIRequestHandler):
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         pass  # ``requests`` keeps the record; keep pytest output clean
@@ -329,7 +304,7 @@ _GIT_PATH = re.compile(
 # --- the server -----------------------------------------------------------------------
 
 
-class FakeHost:
+class FakeHost(FakeOAuth):
     """Base of the four fakes; subclasses add routes, auth rules and JSON shapes."""
 
     #: e.g. "github"
@@ -372,11 +347,7 @@ class FakeHost:
         self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread: threading.Thread | None = None
-        self.oauth_apps: dict[str, OAuthApp] = {}
-        self.oauth_approver: str | None = None
-        self.oauth_expires_in: int | None = 7200
-        self._oauth_codes: dict[str, OAuthIssued] = {}
-        self._oauth_refresh: dict[str, OAuthIssued] = {}
+        self.init_oauth()
         self.register_routes()
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -479,106 +450,6 @@ class FakeHost:
             )
             fake.pulls.append(pull)
             return pull
-
-    # -- OAuth ------------------------------------------------------------------------
-
-    #: web-root paths of the OAuth endpoints: path -> "authorize" | "token" | "info"
-    oauth_paths: ClassVar[dict[str, str]] = {}
-    #: status of a refused token request (GitHub answers errors with 200)
-    oauth_error_status: ClassVar[int] = 400
-
-    def add_oauth_app(self, client_id: str, secret: str, callback: str | None = None
-                      ) -> OAuthApp:
-        app = OAuthApp(client_id, secret, callback)
-        with self.lock:
-            self.oauth_apps[client_id] = app
-        return app
-
-    def _oauth(self, request: Request, raw_path: str) -> Response:
-        form = request.form.to_dict() if request.method == "POST" else {}
-        record = self._record(request, "oauth", raw_path, form or None)
-        endpoint = self.oauth_paths[raw_path]
-        if endpoint == "authorize" and request.method == "GET":
-            response = self._oauth_authorize(request)
-        elif endpoint == "token" and request.method == "POST":
-            response = self._oauth_token(request, form)
-        elif endpoint == "info" and request.method == "GET":
-            response = self._oauth_info(request)
-        else:
-            response = Response("Method not allowed\n", 405)
-        record.status = response.status_code
-        return response
-
-    def _oauth_authorize(self, request: Request) -> Response:
-        args = request.args
-        app = self.oauth_apps.get(args.get("client_id", ""))
-        if app is None:
-            return Response("Unknown OAuth client\n", 400)
-        redirect = args.get("redirect_uri") or app.callback
-        if not redirect or (app.callback and redirect != app.callback):
-            return Response("The redirect_uri is not registered for this app\n", 400)
-        query: dict[str, str] = {}
-        if self.oauth_approver is None:
-            query["error"] = "access_denied"
-        else:
-            code = uuid.uuid4().hex
-            scope = args.get("scope")
-            scopes = tuple(scope.replace(",", " ").split()) if scope else self.full_scopes
-            with self.lock:
-                self._oauth_codes[code] = OAuthIssued(app.client_id, self.oauth_approver,
-                                                      scopes, args.get("redirect_uri"))
-            query["code"] = code
-        if args.get("state") is not None:
-            query["state"] = args["state"]
-        sep = "&" if "?" in redirect else "?"
-        return Response("", 302, headers={"Location": f"{redirect}{sep}{urlencode(query)}"})
-
-    def _oauth_token(self, request: Request, form: dict[str, str]) -> Response:
-        basic = basic_credentials(request)
-        client_id, secret = basic or (form.get("client_id", ""), form.get("client_secret", ""))
-        app = self.oauth_apps.get(client_id)
-        if app is None or app.secret != secret:
-            return self._oauth_error(request, "invalid_client", "Client authentication failed.")
-        grant_type = form.get("grant_type")
-        with self.lock:
-            if grant_type == "authorization_code":
-                issued = self._oauth_codes.pop(form.get("code", ""), None)
-                if issued is not None and issued.redirect_uri not in (
-                        None, form.get("redirect_uri")):
-                    issued = None
-            elif grant_type == "refresh_token":
-                issued = self._oauth_refresh.pop(form.get("refresh_token", ""), None)
-                if issued is not None and issued.access_token in self.tokens:
-                    self.tokens[issued.access_token].expired = True  # rotated out
-            else:
-                return self._oauth_error(request, "unsupported_grant_type", str(grant_type))
-        if issued is None or issued.client_id != client_id:
-            return self._oauth_error(request, "invalid_grant",
-                                     "The code or refresh token is invalid or was used.")
-        access, refresh = f"oauth-{uuid.uuid4().hex}", f"refresh-{uuid.uuid4().hex}"
-        self.add_token(access, issued.login, scopes=issued.scopes)
-        with self.lock:
-            self._oauth_refresh[refresh] = OAuthIssued(client_id, issued.login, issued.scopes,
-                                                       access_token=access)
-        body: dict[str, Any] = {"access_token": access, "token_type": "bearer",
-                                "refresh_token": refresh, "scope": " ".join(issued.scopes or ())}
-        if self.oauth_expires_in is not None:
-            body["expires_in"] = self.oauth_expires_in
-        if "application/json" not in request.headers.get("Accept", ""):
-            return Response(urlencode(body), 200,
-                            mimetype="application/x-www-form-urlencoded")
-        return json_response(body)
-
-    def _oauth_error(self, request: Request, error: str, description: str) -> Response:
-        return json_response({"error": error, "error_description": description},
-                             self.oauth_error_status)
-
-    def _oauth_info(self, request: Request) -> Response:
-        token = self.tokens.get(bearer_token(request) or "")
-        if token is None or token.expired:
-            return json_response({"error": "invalid_token"}, 401)
-        return json_response({"resource_owner_id": token.user.id,
-                              "scope": list(token.scopes or ()), "expires_in": None})
 
     # -- knobs ------------------------------------------------------------------------
 
@@ -889,22 +760,3 @@ class FakeHost:
 
 def hub_signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def basic_credentials(request: Request) -> tuple[str, str] | None:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Basic "):
-        return None
-    try:
-        username, _, password = base64.b64decode(header[6:]).decode().partition(":")
-    except ValueError:
-        return None
-    return username, password
-
-
-def bearer_token(request: Request, *schemes: str) -> str | None:
-    header = request.headers.get("Authorization", "")
-    for scheme in schemes or ("Bearer",):
-        if header.lower().startswith(scheme.lower() + " "):
-            return header[len(scheme) + 1:].strip()
-    return None

@@ -59,6 +59,7 @@ class FakeGitHub(FakeHost):
         "/login/oauth/authorize": "authorize", "/login/oauth/access_token": "token",
     }
     oauth_error_status: ClassVar[int] = 200
+    pkce: ClassVar[bool] = True
 
     # -- routes --------------------------------------------------------------------------
 

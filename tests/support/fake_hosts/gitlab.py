@@ -53,6 +53,7 @@ class FakeGitLab(FakeHost):
     oauth_paths: ClassVar[dict[str, str]] = {
         "/oauth/authorize": "authorize", "/oauth/token": "token", "/oauth/token/info": "info",
     }
+    pkce: ClassVar[bool] = True
 
     def register_routes(self) -> None:
         project = r"/projects/(?P<project>[^/]+)"
