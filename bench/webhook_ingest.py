@@ -71,6 +71,17 @@ def spare_port() -> int:
         return int(s.getsockname()[1])
 
 
+def measure(server: Server, url: str, seconds: int, script: Path, threads: int
+            ) -> dict[str, float]:
+    """wrk's figures, and the workers' CPU time per request (less noisy than the rate
+    on a shared machine: it does not count time spent waiting for a core)."""
+    cpu = server.cpu_seconds()
+    result = wrk(server.base + url, seconds, script, threads)
+    result["worker_cpu_us_per_request"] = round(
+        (server.cpu_seconds() - cpu) / max(1, result["requests"]) * 1e6)
+    return result
+
+
 def wrk(url: str, seconds: int, script: Path, threads: int) -> dict[str, float]:
     args = ["wrk", "-t", str(threads), "-c", str(CONNECTIONS), "-d", f"{seconds}s",
             "--latency", "-s", str(script), url]
@@ -113,6 +124,16 @@ class Server:
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by gunicorn's workers (from /proc; Linux)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        total = 0
+        for pid in children.read_text().split():
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / tick
+
     def __exit__(self, *_: Any) -> None:
         self.process.terminate()
         self.process.wait()
@@ -149,13 +170,13 @@ def main() -> None:
         for _ in range(args.rounds):
             with Server("bare_endpoint:app", env, extra) as server:
                 wrk(server.base + url, 2, script, args.wrk_threads)  # warm-up
-                bare = wrk(server.base + url, args.seconds, script, args.wrk_threads)
+                bare = measure(server, url, args.seconds, script, args.wrk_threads)
             with Server("wsgi:app", env, extra) as server:
                 wrk(server.base + url, 2, script, args.wrk_threads)  # warm-up
                 with app.app_context():
                     before = db.session.execute(
                         db.select(db.func.count()).select_from(Delivery)).scalar_one()
-                ingest = wrk(server.base + url, args.seconds, script, args.wrk_threads)
+                ingest = measure(server, url, args.seconds, script, args.wrk_threads)
             with app.app_context():
                 after = db.session.execute(
                     db.select(db.func.count()).select_from(Delivery)).scalar_one()

@@ -14,12 +14,10 @@ known, and the only one that answers.
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-import redis
 import sqlalchemy as sa
 from flask import current_app, request
 
@@ -31,6 +29,7 @@ from webhooks import bp
 from webhooks.hosts import GenericReceiver, identify
 from webhooks.hosts.base import Incoming, Receiver, WebhookError
 from webhooks.integration_cache import IntegrationCache, IntegrationView
+from webhooks.rate import RateLimiter
 from webhooks.sns import make_receiver
 
 #: Headers kept with a stored delivery: what processing needs to parse it again and
@@ -50,22 +49,6 @@ class Outcome:
     host: str | None = None
     delivery_id: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
-
-
-def _over_rate(integration_id: int) -> int | None:
-    """Seconds to wait if the integration is over its rate; None if under (or if Redis
-    cannot tell: rate limiting must not turn a Redis outage into lost deliveries)."""
-    limit = current_app.config["WEBHOOK_RATE_PER_MINUTE"]
-    window = int(time.time() // 60)
-    key = f"gitbridge:rate:webhook:{integration_id}:{window}"
-    try:
-        pipe = connection().pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, 120)
-        count = pipe.execute()[0]
-    except redis.RedisError:
-        return None
-    return 60 - int(time.time() % 60) if count > limit else None
 
 
 def _read_body() -> bytes | None:
@@ -113,7 +96,9 @@ def _receive(integration_id: int) -> Outcome:
     integration = _integrations().get(integration_id)
     if integration is None:
         return Outcome(404, "unknown_integration", "no integration here", integration_id)
-    wait = _over_rate(integration.id)
+    limiter: RateLimiter = current_app.extensions["webhook_rate"]
+    wait = limiter.wait(connection(), integration.id,
+                        current_app.config["WEBHOOK_RATE_PER_MINUTE"])
     if wait is not None:
         return Outcome(429, "rate_limited", "too many deliveries for this integration",
                        integration_id, headers={"Retry-After": str(wait)})
@@ -151,7 +136,7 @@ def _store(integration: IntegrationView, receiver: Receiver, incoming: Incoming,
         delivery_key=key[:255],
         body=incoming.body,
         received_at=utcnow(),
-        headers={h: request.headers[h] for h in KEPT_HEADERS if h in request.headers},
+        headers={h: v for h in KEPT_HEADERS if (v := incoming.header(h)) is not None},
         repositories=sorted({
             ref.full_name or ref.name
             for ref in (getattr(e, "repository", None) for e in events)

@@ -40,7 +40,7 @@ DELIVERIES: sa.Table = Delivery.__table__
 INTEGRATIONS: sa.Table = Integration.__table__
 
 #: Statements in flight at once per process (each on its own kept connection).
-COMMITTERS = 4
+COMMITTERS = 2
 #: At most this many rows, or this many body bytes, per statement (the rest wait
 #: for the next one): a bound on one statement's size, never reached by small pushes.
 MAX_BATCH_ROWS = 256
@@ -87,6 +87,8 @@ class _Waiting:
     delivery: NewDelivery
     taken: bool = False
     done: bool = False
+    #: Set when the row is written, or when its thread should commit next.
+    wake: threading.Event = field(default_factory=threading.Event)
     result: Stored | None = None
     delivery_id: int | None = None
     error: BaseException | None = None
@@ -103,8 +105,8 @@ class DeliveryWriter:
         self._engine = engine
         self._committers = committers
         self._pending: list[_Waiting] = []
-        #: Guards everything below; notified whenever a statement finishes.
-        self._changed = threading.Condition()
+        #: Guards everything below.
+        self._lock = threading.Lock()
         self._idle: list[Connection] = []
         self._busy = 0
         self._pid = os.getpid()
@@ -120,22 +122,31 @@ class DeliveryWriter:
         """
         waiting = _Waiting(delivery)
         stored_for: set[int] = set()
-        with self._changed:
+        with self._lock:
             self._pending.append(waiting)
-            while not waiting.done:
-                if waiting.taken or self._busy >= self._committers:
-                    self._changed.wait()  # our row is in flight, or every committer is
-                    continue
-                batch, conn = self._take_batch(), self._take_connection()
-                self._busy += 1
-                self._changed.release()
-                try:
-                    conn = self._commit(conn, batch, stored_for)
-                finally:
-                    self._changed.acquire()
+        while True:
+            with self._lock:
+                if waiting.done:
+                    break
+                lead = not waiting.taken and self._busy < self._committers
+                if lead:
+                    batch, conn = self._take_batch(), self._take_connection()
+                    self._busy += 1
+                else:
+                    waiting.wake.clear()
+            if not lead:
+                waiting.wake.wait()  # our row is in flight, or every committer is busy
+                continue
+            try:
+                conn = self._commit(conn, batch, stored_for)
+            finally:
+                with self._lock:
                     self._busy -= 1
                     self._give_back(conn)
-                    self._changed.notify_all()
+                    for done in batch:
+                        done.wake.set()
+                    if self._pending:  # the oldest waiting row's thread commits next
+                        self._pending[0].wake.set()
         # Outside the lock: the next statement need not wait for Redis.
         self._schedule(stored_for)
         if waiting.error is not None:
@@ -148,13 +159,13 @@ class DeliveryWriter:
         is live."""
         if not self._seen_due(integration_id, at):
             return
-        with self._changed:
+        with self._lock:
             conn = self._take_connection()
         try:
             conn = self._open(conn)
             self._write_seen(conn, {integration_id: at})
         finally:
-            with self._changed:
+            with self._lock:
                 self._give_back(conn)
 
     # -- called with the lock held -------------------------------------------------------
@@ -222,8 +233,7 @@ class DeliveryWriter:
                 waiting.result = Stored.DUPLICATE
             else:
                 rows[waiting.key] = waiting
-        statement = _insert_ignore(conn).returning(
-            DELIVERIES.c.id, DELIVERIES.c.integration_id, DELIVERIES.c.delivery_key)
+        statement = _INSERT[conn.dialect.name == "postgresql"]
         for row in conn.execute(statement, [w.delivery.row() for w in rows.values()]):
             inserted = rows[(row.integration_id, row.delivery_key)]
             inserted.result, inserted.delivery_id = Stored.ACCEPTED, row.id
@@ -259,10 +269,15 @@ class DeliveryWriter:
                     "webhooks.queue_unavailable integration=%s", integration_id)
 
 
-def _insert_ignore(conn: Connection) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(DELIVERIES).on_conflict_do_nothing(
-        index_elements=["integration_id", "delivery_key"])
+def _insert(dialect: Any) -> Any:
+    return (dialect.insert(DELIVERIES)
+            .on_conflict_do_nothing(index_elements=["integration_id", "delivery_key"])
+            .returning(DELIVERIES.c.id, DELIVERIES.c.integration_id,
+                       DELIVERIES.c.delivery_key))
+
+
+#: The insert, built once (SQLAlchemy caches its compiled form): SQLite's, PostgreSQL's.
+_INSERT = (_insert(sqlite), _insert(postgresql))
 
 
 def _explain(exc: BaseException) -> BaseException:
