@@ -6,8 +6,9 @@ deliveries for a webhook-indexing integration, each carrying one new commit; two
 ``gitbridge worker --simple`` processes and a ``gitbridge scheduler`` run beside it.
 Halfway through the burst Redis (the benchmark's own ``redis-server``, keeping
 nothing on disk) is killed, so every queued job is lost, and started again.
-The run ends when every delivery is processed; it then checks that each was
-processed once (one claim each) and that exactly 10,000 commits were recorded.
+The run ends when every delivery is processed; it then checks that exactly 10,000
+deliveries and 10,000 commits were recorded, and says how many deliveries were claimed
+a second time (their worker died with Redis; re-processing them changed nothing).
 
 Run: .venv/bin/python bench/webhook_burst.py [--deliveries 10000]
 """
@@ -206,7 +207,10 @@ def main() -> None:
                 "unprocessed": pending,
                 "processing_claims": claims,
                 "commits_recorded": commits,
-                "exactly_once": count == args.deliveries == claims == commits and pending == 0,
+                # A delivery whose worker died with Redis is claimed again once it is
+                # stuck (STUCK_AFTER); its upserts write nothing twice.
+                "claimed_again": claims - count,
+                "exactly_once_in_effect": count == args.deliveries == commits and pending == 0,
             },
             indent=2,
         )

@@ -139,6 +139,19 @@ class Server:
         self.process.wait()
 
 
+def settled_count() -> int:
+    """Deliveries stored, once requests wrk left in flight have been answered."""
+    last = -1
+    while True:
+        count = int(db.session.execute(
+            db.select(db.func.count()).select_from(Delivery)).scalar_one())
+        db.session.rollback()
+        if count == last:
+            return count
+        last = count
+        time.sleep(0.5)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=15)
@@ -174,12 +187,10 @@ def main() -> None:
             with Server("wsgi:app", env, extra) as server:
                 wrk(server.base + url, 2, script, args.wrk_threads)  # warm-up
                 with app.app_context():
-                    before = db.session.execute(
-                        db.select(db.func.count()).select_from(Delivery)).scalar_one()
+                    before = settled_count()
                 ingest = measure(server, url, args.seconds, script, args.wrk_threads)
             with app.app_context():
-                after = db.session.execute(
-                    db.select(db.func.count()).select_from(Delivery)).scalar_one()
+                after = settled_count()
             accepted = ingest["requests"] - ingest["non_2xx"]
             rounds.append({
                 "bare_endpoint": bare,
