@@ -8,7 +8,7 @@ the integration already holds (the same delivery id, or, for hosts whose retries
 repeat the body byte for byte and send no id, the same body) is answered 202
 ``duplicate`` without a second copy.
 
-:func:`receive` decides; :func:`finish` is the one place a delivery's outcome is
+:func:`_receive` decides; :func:`finish` is the one place a delivery's outcome is
 known, and the only one that answers.
 """
 
