@@ -13,8 +13,11 @@ threads released, each with its own outcome; rows that arrived meanwhile go in t
 next statement. Nothing is acknowledged before its commit, so a crash loses only
 deliveries nobody was told were stored.
 
-Up to :data:`COMMITTERS` statements are in flight per process, so one slow flush
-does not hold up the next batch (PostgreSQL flushes concurrent commits together).
+:data:`COMMITTERS` statements are in flight at once per process. One measured best:
+the fewer statements, the bigger each batch, and what a statement costs (SQLAlchemy,
+psycopg, the queueing that follows it) is mostly per statement, not per row; the
+processes' statements still overlap, and PostgreSQL flushes concurrent commits
+together.
 
 This module is the one write path that creates deliveries; processing
 (``app.webhook_processing``) updates them.
@@ -40,7 +43,7 @@ DELIVERIES: sa.Table = Delivery.__table__
 INTEGRATIONS: sa.Table = Integration.__table__
 
 #: Statements in flight at once per process (each on its own kept connection).
-COMMITTERS = 2
+COMMITTERS = 1
 #: At most this many rows, or this many body bytes, per statement (the rest wait
 #: for the next one): a bound on one statement's size, never reached by small pushes.
 MAX_BATCH_ROWS = 256
