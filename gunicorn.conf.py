@@ -1,8 +1,10 @@
-"""gunicorn settings gunicorn reads from the working directory (``gunicorn wsgi:app``).
+"""gunicorn's settings for production: ``gunicorn wsgi:app`` reads this file from the
+working directory (the repository root); ``-c gunicorn.conf.py`` names it wherever
+you start it. Why these, with the figures: README.md ("Production web server"),
+docs/deployment.md and docs/benchmarks.md ("Webhook ingest").
 
-Only what Gitbridge needs of gunicorn itself; the worker class, threads and binding are
-the deployment's (docs/deployment.md):
-
+* workers: gthread, ``WEB_CONCURRENCY`` processes (default one per CPU) of 16 threads;
+  anything can be overridden with ``GUNICORN_CMD_ARGS`` or on the command line;
 * metrics: every worker writes its prometheus-client files in one directory, which
   the master must know too, to drop a dead worker's live gauges (``child_exit``);
 * logs: gunicorn's own lines in the app's format (JSON in production) on stderr, and
@@ -13,6 +15,17 @@ the deployment's (docs/deployment.md):
 import os
 
 from app import ROOT
+
+#: Threads, not one request per process: a receiver spends most of a delivery's time
+#: waiting for its commit, and threads of one process share that commit (group
+#: commit); gthread also keeps connections from the TLS proxy alive.
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 2)
+threads = 16
+#: Longer than the idle timeout of the proxy in front (60 s for nginx's upstream
+#: keepalive and AWS load balancers), so the proxy never reuses a connection that
+#: gunicorn is closing.
+keepalive = 75
 
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(ROOT / "instance" / "metrics"))
 

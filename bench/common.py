@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Integration, Repository, Tenant  # noqa: E402
-from tests.support.services import reset_postgres  # noqa: E402
+from tests.support.services import PrivateRedis, reset_postgres  # noqa: E402
 
 BENCH_DB = os.environ.get(
     "GITBRIDGE_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/gitbridge_bench"
@@ -67,6 +67,17 @@ def add_repository(url: str, client_key: str = "bench") -> tuple[int, int]:
     db.session.add(repository)
     db.session.commit()
     return tenant.id, repository.id
+
+
+@contextmanager
+def private_redis() -> Iterator[str]:
+    """A ``redis-server`` of the benchmark's own (the machine's 6379 belongs to others)."""
+    server = PrivateRedis()
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
 
 
 @contextmanager

@@ -13,6 +13,17 @@ bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
 
 def init_app(app: Flask) -> None:
+    from app.extensions import db
+    from app.store.deliveries import DeliveryWriter
     from webhooks import endpoint  # noqa: F401  (routes register on bp)
+    from webhooks.integration_cache import IntegrationCache
+    from webhooks.rate import RateLimiter
 
+    with app.app_context():
+        engine = db.engine
+    # Per app and process: the group commit of deliveries, the integrations' views,
+    # the deliveries each integration may still send this minute.
+    app.extensions["webhook_deliveries"] = DeliveryWriter(engine)
+    app.extensions["webhook_integrations"] = IntegrationCache(engine)
+    app.extensions["webhook_rate"] = RateLimiter()
     app.register_blueprint(bp)

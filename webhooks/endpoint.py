@@ -2,31 +2,34 @@
 
 Order of checks, each answering before anything is stored or queued: size (413),
 integration (404), rate (429), host recognised (400), signature (401), body parses
-(400). Then a duplicate (same host delivery id, or same body when the host sends
-none) is answered 202 without a second copy; a new delivery is committed to the
-database and only then acknowledged and queued.
+(400). Then the delivery is committed (group commit: ``app.store.deliveries``) and
+only then acknowledged, 202; its processing is queued after the commit. A delivery
+the integration already holds (the same delivery id, or, for hosts whose retries
+repeat the body byte for byte and send no id, the same body) is answered 202
+``duplicate`` without a second copy.
+
+:func:`_receive` decides; :func:`finish` is the one place a delivery's outcome is
+known, and the only one that answers.
 """
 
 from __future__ import annotations
 
-import hashlib
-import time
-from datetime import timedelta
+import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
-import redis
+import sqlalchemy as sa
 from flask import current_app, g, request
-from sqlalchemy.exc import IntegrityError
 
 from app import hosts, metrics
-from app.extensions import db
-from app.jobs.webhooks import schedule_processing
-from app.models import Delivery, Integration, as_utc, utcnow
-from app.queue import QueueUnavailable, connection
-from app.queue import key as redis_key
+from app.models import utcnow
+from app.queue import connection
+from app.store.deliveries import DeliveryWriter, IntegrationGone, NewDelivery, Stored
 from webhooks import bp
 from webhooks.hosts import GenericReceiver, identify
 from webhooks.hosts.base import Incoming, Receiver, WebhookError
+from webhooks.integration_cache import IntegrationCache, IntegrationView
+from webhooks.rate import RateLimiter
 from webhooks.sns import make_receiver
 
 #: Headers kept with a stored delivery: what processing needs to parse it again and
@@ -35,31 +38,17 @@ from webhooks.sns import make_receiver
 KEPT_HEADERS = hosts.kept_headers()
 
 
-#: ``webhook_seen_at`` is refreshed at most this often.
-SEEN_RESOLUTION = timedelta(minutes=1)
+@dataclass(frozen=True)
+class Outcome:
+    """How a request ended: its status, answer code and, once known, the host."""
 
-
-def _answer(status: int, code: str, message: str, **extra: Any) -> tuple[dict[str, Any], int]:
-    metrics.delivery(code)
-    if status >= 400:
-        return {"error": {"code": code, "message": message}}, status
-    return {"status": code, "message": message, **extra}, status
-
-
-def _over_rate(integration_id: int) -> int | None:
-    """Seconds to wait if the integration is over its rate; None if under (or if Redis
-    cannot tell: rate limiting must not turn a Redis outage into lost deliveries)."""
-    limit = current_app.config["WEBHOOK_RATE_PER_MINUTE"]
-    window = int(time.time() // 60)
-    key = redis_key("rate", "webhook", integration_id, window)
-    try:
-        pipe = connection().pipeline()
-        pipe.incr(key)
-        pipe.expire(key, 120)
-        count = pipe.execute()[0]
-    except redis.RedisError:
-        return None
-    return 60 - int(time.time() % 60) if count > limit else None
+    status: int
+    code: str
+    message: str
+    integration_id: int
+    host: str | None = None
+    delivery_id: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _read_body() -> bytes | None:
@@ -83,25 +72,42 @@ def receiver_class_for(kind: str, incoming: Incoming) -> type[Receiver] | None:
     return None
 
 
+def _integrations() -> IntegrationCache:
+    cache: IntegrationCache = current_app.extensions["webhook_integrations"]
+    return cache
+
+
+def _writer() -> DeliveryWriter:
+    writer: DeliveryWriter = current_app.extensions["webhook_deliveries"]
+    return writer
+
+
 @bp.post("/<int:integration_id>")
 def receive(integration_id: int) -> Any:
     """Receive a delivery from a git host (or a CI system's generic trigger)."""
+    return finish(_receive(integration_id))
+
+
+def _receive(integration_id: int) -> Outcome:
     body = _read_body()
     if body is None:
         limit = current_app.config["WEBHOOK_MAX_BYTES"]
-        return _answer(413, "too_large", f"the delivery is larger than this app accepts: "
-                       f"at most {limit:,} bytes ({limit / 1024 / 1024:g} MiB)")
-    integration = db.session.get(Integration, integration_id)
+        return Outcome(413, "too_large", f"the delivery is larger than this app accepts: "
+                       f"at most {limit:,} bytes ({limit / 1024 / 1024:g} MiB)", integration_id)
+    integration = _integrations().get(integration_id)
     if integration is None:
-        return _answer(404, "unknown_integration", "no integration here")
-    wait = _over_rate(integration.id)
+        return Outcome(404, "unknown_integration", "no integration here", integration_id)
+    limiter: RateLimiter = current_app.extensions["webhook_rate"]
+    wait = limiter.wait(connection(), integration.id,
+                        current_app.config["WEBHOOK_RATE_PER_MINUTE"])
     if wait is not None:
-        answer = _answer(429, "rate_limited", "too many deliveries for this integration")
-        return answer[0], 429, {"Retry-After": str(wait)}
+        return Outcome(429, "rate_limited", "too many deliveries for this integration",
+                       integration_id, headers={"Retry-After": str(wait)})
     incoming = Incoming(headers=dict(request.headers), body=body, query=dict(request.args))
     receiver_class = receiver_class_for(integration.kind, incoming)
     if receiver_class is None:
-        return _answer(400, "unrecognised", "no supported git host sends deliveries like this")
+        return Outcome(400, "unrecognised", "no supported git host sends deliveries like this",
+                       integration_id)
     receiver = make_receiver(receiver_class, integration.base_url)
     g.webhook_host = receiver.host
     now = utcnow()
@@ -110,48 +116,58 @@ def receive(integration_id: int) -> Any:
         event = receiver.event(incoming)
         events = receiver.parse(incoming)
     except WebhookError as exc:
-        current_app.logger.info(
-            "webhooks.refused integration=%s host=%s code=%s",
-            integration.id,
-            receiver.host,
-            exc.code,
-        )
-        return _answer(exc.status, exc.code, exc.message)
-    seen = integration.webhook_seen_at
-    if seen is None or now - as_utc(seen) > SEEN_RESOLUTION:
-        integration.webhook_seen_at = now  # not every time: one row, many concurrent writers
+        current_app.logger.info("webhooks.refused integration=%s host=%s code=%s",
+                                integration.id, receiver.host, exc.code)
+        return Outcome(exc.status, exc.code, exc.message, integration.id, receiver.host)
     if not events:
-        db.session.commit()
-        return _answer(202, "ignored", f"'{event}' deliveries need no work")
-    key = receiver.delivery_id(incoming) or "sha256:" + hashlib.sha256(body).hexdigest()
-    delivery = Delivery(
+        _writer().note_seen(integration.id, now)
+        return Outcome(202, "ignored", f"'{event}' deliveries need no work", integration.id,
+                       receiver.host)
+    return _store(integration, receiver, incoming, event, events)
+
+
+def _store(integration: IntegrationView, receiver: Receiver, incoming: Incoming, event: str,
+           events: list[Any]) -> Outcome:
+    """Commit the delivery (acknowledged only after that); queued once committed."""
+    key = receiver.delivery_key(incoming) or f"once:{uuid.uuid4().hex}"
+    delivery = NewDelivery(
         tenant_id=integration.tenant_id,
         integration_id=integration.id,
         host=receiver.host,
         event=event[:128],
         delivery_key=key[:255],
-        body=body,
-        received_at=now,
-        headers={h: request.headers[h] for h in KEPT_HEADERS if h in request.headers},
-        repositories=sorted(
-            {
-                ref.full_name or ref.name
-                for ref in (getattr(e, "repository", None) for e in events)
-                if ref
-            }
-        ),
+        body=incoming.body,
+        received_at=utcnow(),
+        headers={h: v for h in KEPT_HEADERS if (v := incoming.header(h)) is not None},
+        repositories=sorted({
+            ref.full_name or ref.name
+            for ref in (getattr(e, "repository", None) for e in events)
+            if ref
+        }),
     )
-    db.session.add(delivery)
     try:
-        db.session.flush()
-        delivery_id, integration_id = delivery.id, integration.id
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return _answer(202, "duplicate", "this delivery was received before")
-    try:
-        schedule_processing(integration_id)
-    except QueueUnavailable:
-        # Stored: the scheduler's sweeper queues it when Redis is back.
-        current_app.logger.warning("webhooks.queue_unavailable delivery=%s", delivery_id)
-    return _answer(202, "accepted", "stored and queued", delivery_id=delivery_id)
+        stored, delivery_id = _writer().store(delivery)
+    except IntegrationGone:
+        return Outcome(404, "unknown_integration", "no integration here", integration.id)
+    except sa.exc.SQLAlchemyError as exc:
+        current_app.logger.error("webhooks.not_stored integration=%s error=%s",
+                                 integration.id, type(exc).__name__)
+        return Outcome(503, "not_stored", "the delivery could not be stored; send it again",
+                       integration.id, receiver.host, headers={"Retry-After": "10"})
+    if stored is Stored.DUPLICATE:
+        return Outcome(202, "duplicate", "this delivery was received before", integration.id,
+                       receiver.host)
+    return Outcome(202, "accepted", "stored and queued", integration.id, receiver.host,
+                   delivery_id)
+
+
+def finish(outcome: Outcome) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """The answer to a delivery: the one place its outcome is known (count it here)."""
+    metrics.delivery(outcome.code)
+    if outcome.status >= 400:
+        body: dict[str, Any] = {"error": {"code": outcome.code, "message": outcome.message}}
+    else:
+        body = {"status": outcome.code, "message": outcome.message}
+        if outcome.delivery_id is not None:
+            body["delivery_id"] = outcome.delivery_id
+    return body, outcome.status, outcome.headers

@@ -181,9 +181,22 @@ class Receiver(ABC):
     def event(self, incoming: Incoming) -> str:
         """The host's own name for the event (``push``, ``repo:refs_changed``...)."""
 
+    #: Whether a body repeated byte for byte is a retry of one delivery, so that
+    #: without an id from the host a digest of the body identifies it. Not so for
+    #: the generic CI trigger: a CI job sends the same body every time.
+    repeated_body_is_retry: ClassVar[bool] = True
+
     @abstractmethod
     def delivery_id(self, incoming: Incoming) -> str | None:
         """The host's id for this delivery, stable across its retries, if it has one."""
+
+    def delivery_key(self, incoming: Incoming) -> str | None:
+        """What two copies of one delivery share: the host's id, else (where a repeated
+        body is a retry) a digest of the body; ``None`` if every request is new."""
+        given = self.delivery_id(incoming)
+        if given or not self.repeated_body_is_retry:
+            return given
+        return body_digest(incoming.body)
 
     def parse(self, incoming: Incoming) -> list[Event]:
         """Normalised events; ``[]`` for events the app does not use.

@@ -34,6 +34,9 @@ class GenericReceiver(Receiver):
     receiver claimed."""
 
     host = "generic"
+    #: A CI job sends the same body for every build: two identical triggers are two
+    #: requests to look again (coalesced by the index queue, never dropped).
+    repeated_body_is_retry = False
 
     @classmethod
     def claims(cls, incoming: Incoming) -> bool:
@@ -59,7 +62,7 @@ class GenericReceiver(Receiver):
         return "trigger"
 
     def delivery_id(self, incoming: Incoming) -> str | None:
-        # Two identical triggers are two requests to look again: no body digest.
+        """Only an id the sender gives (its retries repeat it)."""
         return incoming.header("Idempotency-Key") or incoming.header("X-Request-Id") or None
 
     def _parse(self, incoming: Incoming) -> list[Event]:

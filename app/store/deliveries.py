@@ -1,0 +1,291 @@
+"""Storing received webhook deliveries: group commit on kept connections.
+
+A delivery may be acknowledged only once it is committed, and a commit waits for a
+disk flush (milliseconds on PostgreSQL, more on a busy machine). Committing each
+request through the ORM made that wait, a session, a pool checkout with its ping
+and four round trips the price of every delivery. Here the request threads of one
+process share the price: each hands its row to :meth:`DeliveryWriter.store` and
+waits; a thread that finds a committer free becomes one and writes every row
+waiting at that moment (its own and the others') as one multi-row ``INSERT ... ON
+CONFLICT DO NOTHING RETURNING`` on a connection the writer keeps in autocommit
+mode: one round trip, atomic, committed when it returns. Only then are the waiting
+threads released, each with its own outcome; rows that arrived meanwhile go in the
+next statement. Nothing is acknowledged before its commit, so a crash loses only
+deliveries nobody was told were stored.
+
+:data:`COMMITTERS` statements are in flight at once per process. One measured best:
+the fewer statements, the bigger each batch, and what a statement costs (SQLAlchemy,
+psycopg, the queueing that follows it) is mostly per statement, not per row; the
+processes' statements still overlap, and PostgreSQL flushes concurrent commits
+together.
+
+This module is the one write path that creates deliveries; processing
+(``app.webhook_processing``) updates them.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from app.models import Delivery, Integration
+
+DELIVERIES: sa.Table = Delivery.__table__
+INTEGRATIONS: sa.Table = Integration.__table__
+
+#: Statements in flight at once per process (each on its own kept connection).
+COMMITTERS = 1
+#: At most this many rows, or this many body bytes, per statement (the rest wait
+#: for the next one): a bound on one statement's size, never reached by small pushes.
+MAX_BATCH_ROWS = 256
+MAX_BATCH_BYTES = 16 * 1024 * 1024
+#: ``integrations.webhook_seen_at`` is written at most this often per process.
+SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+class Stored(enum.StrEnum):
+    ACCEPTED = "accepted"
+    #: The same integration already holds a delivery with this key.
+    DUPLICATE = "duplicate"
+
+
+class IntegrationGone(LookupError):
+    """The delivery's integration was removed before the delivery could be stored."""
+
+
+@dataclass
+class NewDelivery:
+    """A verified delivery, as the receiver hands it over."""
+
+    tenant_id: int
+    integration_id: int
+    host: str
+    event: str
+    delivery_key: str
+    body: bytes
+    headers: dict[str, str]
+    repositories: list[str]
+    received_at: datetime
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "tenant_id": self.tenant_id, "integration_id": self.integration_id,
+            "host": self.host, "event": self.event, "delivery_key": self.delivery_key,
+            "body": self.body, "headers": self.headers, "repositories": self.repositories,
+            "received_at": self.received_at, "status": "queued", "attempts": 0,
+        }
+
+
+@dataclass(eq=False)
+class _Waiting:
+    delivery: NewDelivery
+    taken: bool = False
+    done: bool = False
+    #: Set when the row is written, or when its thread should commit next.
+    wake: threading.Event = field(default_factory=threading.Event)
+    result: Stored | None = None
+    delivery_id: int | None = None
+    error: BaseException | None = None
+    key: tuple[int, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.key = (self.delivery.integration_id, self.delivery.delivery_key)
+
+
+class DeliveryWriter:
+    """One per app and process; safe to call from any number of request threads."""
+
+    def __init__(self, engine: Engine, committers: int = COMMITTERS) -> None:
+        self._engine = engine
+        self._committers = committers
+        self._pending: list[_Waiting] = []
+        #: Guards everything below.
+        self._lock = threading.Lock()
+        self._idle: list[Connection] = []
+        self._busy = 0
+        self._pid = os.getpid()
+        self._seen_written: dict[int, datetime] = {}
+
+    def store(self, delivery: NewDelivery) -> tuple[Stored, int | None]:
+        """Commit ``delivery`` (with whatever else is waiting); its outcome and id.
+
+        Raises:
+            IntegrationGone: its integration was removed meanwhile.
+            sqlalchemy.exc.DBAPIError: the database could not store it.
+            In both cases nothing was stored and nothing may be acknowledged.
+        """
+        waiting = _Waiting(delivery)
+        stored_for: set[int] = set()
+        with self._lock:
+            self._pending.append(waiting)
+        while True:
+            with self._lock:
+                if waiting.done:
+                    break
+                lead = not waiting.taken and self._busy < self._committers
+                if lead:
+                    batch, conn = self._take_batch(), self._take_connection()
+                    self._busy += 1
+                else:
+                    waiting.wake.clear()
+            if not lead:
+                waiting.wake.wait()  # our row is in flight, or every committer is busy
+                continue
+            try:
+                conn = self._commit(conn, batch, stored_for)
+            finally:
+                with self._lock:
+                    self._busy -= 1
+                    self._give_back(conn)
+                    for done in batch:
+                        done.wake.set()
+                    if self._pending:  # the oldest waiting row's thread commits next
+                        self._pending[0].wake.set()
+        # Outside the lock: the next statement need not wait for Redis.
+        self._schedule(stored_for)
+        if waiting.error is not None:
+            raise waiting.error
+        assert waiting.result is not None
+        return waiting.result, waiting.delivery_id
+
+    def note_seen(self, integration_id: int, at: datetime) -> None:
+        """A verified delivery that needs no storing (a ping) still shows the webhook
+        is live."""
+        if not self._seen_due(integration_id, at):
+            return
+        with self._lock:
+            conn = self._take_connection()
+        try:
+            conn = self._open(conn)
+            self._write_seen(conn, {integration_id: at})
+        finally:
+            with self._lock:
+                self._give_back(conn)
+
+    # -- called with the lock held -------------------------------------------------------
+
+    def _take_batch(self) -> list[_Waiting]:
+        batch: list[_Waiting] = []
+        size = 0
+        while self._pending and len(batch) < MAX_BATCH_ROWS and (
+                not batch or size + len(self._pending[0].delivery.body) <= MAX_BATCH_BYTES):
+            batch.append(self._pending.pop(0))
+            batch[-1].taken = True
+            size += len(batch[-1].delivery.body)
+        return batch
+
+    def _take_connection(self) -> Connection | None:
+        """A kept connection, or None: the committer opens one outside the lock."""
+        if self._pid != os.getpid():  # forked: the parent's connections are not ours
+            self._idle, self._pid, self._seen_written = [], os.getpid(), {}
+        return self._idle.pop() if self._idle else None
+
+    def _give_back(self, conn: Connection | None) -> None:
+        if conn is not None and not conn.closed and not conn.invalidated:
+            self._idle.append(conn)
+
+    # -- called without the lock ---------------------------------------------------------
+
+    def _commit(self, conn: Connection | None, batch: list[_Waiting],
+                stored_for: set[int]) -> Connection | None:
+        """Write ``batch``, adding the integrations that got new deliveries to
+        ``stored_for``; the connection to keep."""
+        try:
+            conn = self._open(conn)
+            try:
+                self._write(conn, batch)
+            except sa.exc.DBAPIError:
+                if len(batch) == 1 or conn.invalidated:
+                    raise
+                # One bad row (its integration just removed) must not fail the others.
+                for waiting in batch:
+                    try:
+                        self._write(conn, [waiting])
+                    except sa.exc.DBAPIError as exc:
+                        waiting.error = _explain(exc)
+        except BaseException as exc:
+            for waiting in batch:
+                waiting.error = waiting.error or _explain(exc)
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            for waiting in batch:
+                waiting.done = True
+        stored_for.update(w.delivery.integration_id for w in batch
+                          if w.result is Stored.ACCEPTED and w.error is None)
+        return conn
+
+    def _open(self, conn: Connection | None) -> Connection:
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return conn
+
+    def _write(self, conn: Connection, batch: list[_Waiting]) -> None:
+        rows: dict[tuple[int, str], _Waiting] = {}
+        for waiting in batch:
+            if waiting.key in rows:  # two copies in one batch: the first one counts
+                waiting.result = Stored.DUPLICATE
+            else:
+                rows[waiting.key] = waiting
+        statement = _INSERT[conn.dialect.name == "postgresql"]
+        for row in conn.execute(statement, [w.delivery.row() for w in rows.values()]):
+            inserted = rows[(row.integration_id, row.delivery_key)]
+            inserted.result, inserted.delivery_id = Stored.ACCEPTED, row.id
+        for waiting in rows.values():
+            if waiting.result is None:
+                waiting.result = Stored.DUPLICATE
+        self._write_seen(conn, {w.delivery.integration_id: w.delivery.received_at
+                                for w in rows.values()})
+
+    def _seen_due(self, integration_id: int, at: datetime) -> bool:
+        written = self._seen_written.get(integration_id)
+        return written is None or at - written >= SEEN_RESOLUTION
+
+    def _write_seen(self, conn: Connection, latest: dict[int, datetime]) -> None:
+        """Refresh ``webhook_seen_at`` at most once a minute per integration and process:
+        one row, many concurrent writers."""
+        due = {i: at for i, at in latest.items() if self._seen_due(i, at)}
+        for integration_id, at in due.items():
+            self._seen_written[integration_id] = at
+            conn.execute(sa.update(INTEGRATIONS).where(INTEGRATIONS.c.id == integration_id)
+                         .values(webhook_seen_at=at))
+
+    def _schedule(self, integration_ids: set[int]) -> None:
+        from app.jobs.webhooks import schedule_processing
+        from app.queue import QueueUnavailable
+
+        for integration_id in sorted(integration_ids):
+            try:
+                schedule_processing(integration_id)
+            except QueueUnavailable:
+                # Stored: the scheduler's sweeper queues it when Redis is back.
+                current_app.logger.warning(
+                    "webhooks.queue_unavailable integration=%s", integration_id)
+
+
+def _insert(dialect: Any) -> Any:
+    return (dialect.insert(DELIVERIES)
+            .on_conflict_do_nothing(index_elements=["integration_id", "delivery_key"])
+            .returning(DELIVERIES.c.id, DELIVERIES.c.integration_id,
+                       DELIVERIES.c.delivery_key))
+
+
+#: The insert, built once (SQLAlchemy caches its compiled form): SQLite's, PostgreSQL's.
+_INSERT = (_insert(sqlite), _insert(postgresql))
+
+
+def _explain(exc: BaseException) -> BaseException:
+    """A foreign-key failure means the integration is gone (the only reference a
+    delivery has that can vanish); anything else stays what it was."""
+    if isinstance(exc, sa.exc.IntegrityError):
+        return IntegrationGone(str(exc.orig))
+    return exc

@@ -1,0 +1,91 @@
+"""What the receiver needs to know of an integration, kept for a second per process.
+
+Loading the integration through the ORM for every delivery (a session, a pool
+checkout with its ping, a query, decryption, a rollback) cost more than everything
+else the receiver does. The few columns verification needs are read with one Core
+query and reused for :data:`MAX_AGE`: a delivery is verified against its integration
+as it was at most a second before, so a burst costs one read per second and process.
+A secret replaced or expired less than a second ago may still verify a delivery (the
+replaced secret stays valid for a day anyway, ``app.api.deliveries``); a removed
+integration's deliveries are refused when they are stored (its foreign key).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from app.models import Integration, as_utc
+
+INTEGRATIONS: sa.Table = Integration.__table__
+
+#: Seconds a view is used.
+MAX_AGE = 1.0
+#: Integrations kept per process (least recently used dropped first).
+MAX_ENTRIES = 10_000
+
+
+@dataclass(frozen=True)
+class IntegrationView:
+    id: int
+    tenant_id: int
+    kind: str
+    base_url: str | None
+    webhook_secret: str
+    previous_webhook_secret: str | None
+    previous_secret_expires_at: datetime | None
+    read_at: float
+
+    def webhook_secrets(self, now: datetime) -> list[str]:
+        """As :meth:`app.models.Integration.webhook_secrets`."""
+        secrets = [self.webhook_secret]
+        expires = self.previous_secret_expires_at
+        if self.previous_webhook_secret and expires and as_utc(expires) > now:
+            secrets.append(self.previous_webhook_secret)
+        return secrets
+
+
+_COLUMNS = [INTEGRATIONS.c[name] for name in (
+    "id", "tenant_id", "kind", "base_url", "webhook_secret", "previous_webhook_secret",
+    "previous_secret_expires_at")]
+
+
+class IntegrationCache:
+    """One per app and process; safe for concurrent request threads."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._views: OrderedDict[int, IntegrationView] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, integration_id: int) -> IntegrationView | None:
+        """The integration's view; ``None`` if there is no such integration."""
+        with self._lock:
+            view = self._views.get(integration_id)
+            if view is not None and time.monotonic() - view.read_at < MAX_AGE:
+                self._views.move_to_end(integration_id)
+                return view
+        view = self._read(integration_id)
+        with self._lock:
+            if view is None:
+                self._views.pop(integration_id, None)
+            else:
+                self._views[integration_id] = view
+                self._views.move_to_end(integration_id)
+                while len(self._views) > MAX_ENTRIES:
+                    self._views.popitem(last=False)
+        return view
+
+    def _read(self, integration_id: int) -> IntegrationView | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                sa.select(*_COLUMNS).where(INTEGRATIONS.c.id == integration_id)).first()
+        if row is None:
+            return None
+        return IntegrationView(**row._asdict(), read_at=time.monotonic())
