@@ -96,7 +96,7 @@ def test_production_writes_json_lines_and_each_warning_once(
     lines = _lines(capsys.readouterr().err)  # every line parses, or this raises
     warnings = [line for line in lines if line["level"] == "warning"]
     assert len(warnings) == 1, lines
-    assert warnings[0]["message"].startswith("webhooks.queue_unavailable delivery=")
+    assert warnings[0]["message"].startswith("webhooks.queue_unavailable integration=")
     assert warnings[0]["logger"] == "app"
     assert {line["request_id"] for line in lines} == {"proxy-id-1234"}
     (access,) = [line for line in lines if line["logger"] == "gitbridge.access"]

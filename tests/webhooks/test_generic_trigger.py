@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from rq import Queue
 
 from app import webhook_processing
 from app.extensions import db
 from app.models import Commit, Delivery
-from app.queue import WEBHOOK
+from app.queue import WEBHOOK, get_queue
 from tests.support.connect import ConnectActions
 from tests.support.git_http import GitHttpServer
 from tests.support.gitrepo import WorkRepo, init_bare
@@ -37,7 +36,7 @@ def indexed(repository_id: int) -> set[str]:
 
 
 def index_jobs(conn: redis.Redis) -> int:
-    jobs = Queue(WEBHOOK, connection=conn).get_jobs()
+    jobs = get_queue(WEBHOOK, conn).get_jobs()
     return sum(job.func_name.endswith("index_repository") for job in jobs)
 
 
