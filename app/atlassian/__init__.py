@@ -69,11 +69,20 @@ def init_app(app: Flask) -> None:
     from app.atlassian.connect import ConnectPlatform
 
     platforms: dict[str, AtlassianPlatform] = {"connect": ConnectPlatform()}
-    if app.config.get("FORGE_APP_ID"):
-        from app.atlassian import forge
-
-        platforms["forge"] = forge.init_app(app)
     app.extensions["atlassian_platforms"] = platforms
+    if app.config.get("FORGE_APP_ID"):
+        enable_forge(app)
+
+
+def enable_forge(app: Flask) -> Any:
+    """The Forge platform (its routes registered on first use): for a configured app id,
+    or the development sandbox's own Forge app."""
+    from app.atlassian import forge
+
+    platforms = app.extensions["atlassian_platforms"]
+    if "forge" not in platforms:
+        platforms["forge"] = forge.init_app(app)
+    return platforms["forge"]
 
 
 def _platforms() -> dict[str, AtlassianPlatform]:
