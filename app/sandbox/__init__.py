@@ -57,6 +57,7 @@ def init_app(app: Flask) -> None:
         forge_views,
         host,
         jira_rest,
+        jira_write,
         views,
     )
 

@@ -15,8 +15,10 @@ Two callers, authenticated as Jira authenticates them:
 
 Shapes follow Jira Cloud's REST v3 (``project/search`` pages with ``startAt``,
 ``maxResults``, ``isLast``; errors as ``{"errorMessages": [...]}``). Other Jira APIs
-(the Development panel's ``/rest/devinfo/0.10/*``) plug in with :func:`jira_route` in a
-module of their own, imported by ``app.sandbox``.
+(``jira_write``: the Development panel's ``/rest/devinfo/0.10/*`` and the issue
+actions of smart commits) plug in with :func:`jira_route` in a module of their own,
+imported by ``app.sandbox``; ``g.sandbox_caller`` names the app's installation that
+called (``connect``, ``forge``; None for the browser).
 """
 
 from __future__ import annotations
@@ -61,15 +63,17 @@ def jira_route(rule: str, methods: tuple[str, ...] = ("GET",)) -> Callable[..., 
                 if refused:
                     current_app.logger.info("sandbox.rest.refused %s %s", request.path, refused)
                     return error(401, f"Authentication failed: {refused}")
+                g.sandbox_caller = "forge"
             elif request.headers.get("Authorization"):
                 secret = install.state().shared_secret()
                 refused = tokens.verify_app_request(secret) if secret else "not installed"
                 if refused:
                     current_app.logger.info("sandbox.rest.refused %s %s", request.path, refused)
                     return error(401, f"Authentication failed: {refused}")
-                g.sandbox_user = None
+                g.sandbox_user, g.sandbox_caller = None, "connect"
             elif SESSION_USER in session:
                 g.sandbox_user = site.user(session[SESSION_USER])
+                g.sandbox_caller = None
             else:
                 return error(401, "You are not logged in.")
             return view(*args, **kwargs)

@@ -19,7 +19,16 @@ from typing import Any
 
 from flask import abort, current_app, render_template, request, session, url_for
 
-from app.sandbox import bp, examples, forge_frames, forge_install, frames, install, site
+from app.sandbox import (
+    bp,
+    examples,
+    forge_frames,
+    forge_install,
+    frames,
+    install,
+    jira_write,
+    site,
+)
 from app.sandbox.guard import loopback_only
 from app.sandbox.jira_rest import SESSION_USER
 
@@ -136,7 +145,8 @@ def issue_view(key: str) -> Any:
         views["actions"] = frames.modules("developmentActions")
     return page("sandbox/issue.html", issue=issue, project=project,
                 project_links=project_links(project), open_content=request.args.get("content"),
-                **views)
+                development=jira_write.development(platform(), issue.key),
+                done=jira_write.activity(issue.key), **views)
 
 
 @bp.get("/browse/<key>/development/<action>")
