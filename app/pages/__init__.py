@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, g, render_template, request
 
-from app.connect.auth import page_token_required
+from app.connect.auth import link_token_required, page_token_required
+from app.connect.qsh import CONTEXT_QSH
 from app.errors import Problem
 from app.http import ApiError
 from app.jira import permissions
@@ -106,14 +107,21 @@ def issue_commits() -> str:
 
 
 @bp.get("/create-branch")
-@page_token_required
+@link_token_required
 def create_branch() -> str:
     """Jira's own Development panel "Create branch" action (``jiraDevelopmentTool``
     ``actions.createBranch``): the create-branch form as a page, for
-    ``?issueKey={issue.key}&issueSummary={issue.summary}``."""
+    ``?issueKey={issue.key}&issueSummary={issue.summary}&jwt={jwt}``.
+
+    Jira opens the link in a browser tab of its own, with a context token for ``{jwt}``:
+    outside Jira's iframe there is no ``AP`` to ask for tokens, so the page's API calls
+    use that token (it is the user's, for the JSON API only, and expires in minutes).
+    """
+    standalone = g.jwt_claims.get("qsh") == CONTEXT_QSH
     return render_template(
         "create_branch.html",
         issue_summary=request.args.get("issueSummary", "").strip()[:1000],
+        context_token=request.args.get("jwt") if standalone else None,
         **issue_context(),
     )
 

@@ -142,24 +142,14 @@ def issue_view(key: str) -> Any:
                            if m.location == "atl.jira.view.issue.right.context"]
         views["contents"] = [_frame(m, context, issue)
                              for m in frames.modules("jiraIssueContents")]
-        views["actions"] = frames.modules("developmentActions")
+        views["actions"] = [
+            {"name": {"createBranch": "Create branch"}.get(m.name, m.name),
+             "href": frames.action_url(m, user, issue)}
+            for m in frames.modules("developmentActions")]
     return page("sandbox/issue.html", issue=issue, project=project,
                 project_links=project_links(project), open_content=request.args.get("content"),
                 development=jira_write.development(platform(), issue.key),
                 done=jira_write.activity(issue.key), **views)
-
-
-@bp.get("/browse/<key>/development/<action>")
-def development_action(key: str, action: str) -> Any:
-    """A Development panel action of the app (Create branch) for the issue, as Jira opens
-    it from its own panel."""
-    issue = site.issue(key)
-    mod = frames.module(action)
-    if issue is None or mod is None or mod.kind != "developmentActions" or not current_user(
-            ).may(site.BROWSE, issue.project_key):
-        return page("sandbox/missing.html", what="This action"), 404
-    return page("sandbox/app_page.html", admin=False, issue=issue,
-                 frame=_frame(mod, frames.context_for(issue), issue, size_to_parent=True))
 
 
 def _project_or_404(key: str) -> site.Project | None:

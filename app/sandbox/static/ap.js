@@ -41,6 +41,7 @@
 
   var lastHeight = 0;
   function resize(width, h) {
+    if (window.parent === window) { return; }
     var value = h !== undefined ? h : height();
     if (value === lastHeight && h === undefined) { return; }
     lastHeight = value;
@@ -53,7 +54,7 @@
       getContext: function (cb) { return callback(call("getContext"), cb); }
     },
     resize: function (width, h) { resize(width, h); },
-    sizeToParent: function () { call("sizeToParent"); },
+    sizeToParent: function () { if (window.parent !== window) { call("sizeToParent"); } },
     request: function (options) {
       var opts = typeof options === "string" ? { url: options } : options;
       return call("request", [{ url: opts.url, type: opts.type || "GET", data: opts.data,
@@ -90,6 +91,7 @@
   };
 
   function start() {
+    if (window.parent === window) { return; } // opened in a tab of its own: no host
     if (/sizeToParent:\s*true/.test(options)) { AP.sizeToParent(); return; }
     resize();
     if (window.ResizeObserver) { new ResizeObserver(function () { resize(); }).observe(document.body); }
