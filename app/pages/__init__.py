@@ -143,10 +143,14 @@ def project_commits() -> str:
 @bp.get("/repository-browser")
 @page_token_required
 def repository_browser() -> str:
-    """Repositories the user may browse, their commits, Compare, and the user's tokens."""
+    """Repositories the user may browse, their commits, Compare, and the user's tokens;
+    ``?repository=<id>`` (Jira's ``{ac.repository}``: links from Jira's own Development
+    panel) opens on that repository's commits."""
     tenant = g.tenant
+    repository = request.args.get("repository", "")
     return render_template("repository_browser.html",
-                           site_url=tenant.display_url or tenant.base_url)
+                           site_url=tenant.display_url or tenant.base_url,
+                           repository=repository if repository.isdigit() else "")
 
 
 @bp.get("/user-settings")

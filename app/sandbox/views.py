@@ -98,7 +98,8 @@ def project_links(project: site.Project) -> list[dict[str, str]]:
 
 def _frame(mod: frames.Module, context: dict[str, Any], issue: site.Issue | None = None,
            **options: Any) -> dict[str, Any]:
-    return {"module": mod, "url": frames.frame_url(mod, current_user(), context, issue),
+    ac = {k: v for k, v in request.args.items() if k.startswith("ac.")}
+    return {"module": mod, "url": frames.frame_url(mod, current_user(), context, issue, ac),
             "context": json.dumps(context), **options}
 
 

@@ -79,3 +79,55 @@ def test_only_apps_write_to_jira(sandbox: Sandbox) -> None:
     assert requests.post(f"{sandbox.url}/dev/rest/devinfo/0.10/bulk", json=body,
                          timeout=10).status_code == 401
     assert jira_write.activity("ABC-1")["comments"] == []
+
+
+def _connect_plain(sandbox: Sandbox, platform: str) -> dict[str, Any]:
+    """ops-scripts as plain git (no host pages to link to), pushed to Jira; its header
+    as Jira holds it."""
+    http = requests.Session()
+    http.post(f"{sandbox.url}/dev/user", data={"user": "admin"}, timeout=30)
+    http.post(f"{sandbox.url}/dev/platform", data={"platform": platform}, timeout=30)
+    answer = http.post(f"{sandbox.url}/dev/repositories/connect", data={"example": "ops-scripts"},
+                       timeout=120)
+    assert answer.status_code == 200
+    sandbox.drain()
+    commits = jira_write.development(platform, "OPS-1")["commits"]
+    assert len(commits) == 2
+    assert {c["url"] for c in commits} == {commits[0]["repository"]["url"]}
+    return commits[0]["repository"]
+
+
+def test_devinfo_links_open_our_page_inside_jira_connect(sandbox: Sandbox, browser: Any) -> None:
+    repository = _connect_plain(sandbox, "connect")
+    url = repository["url"]
+    assert url == (f"{sandbox.url}/dev/plugins/servlet/ac/gitbridge-for-jira/repository-browser"
+                   f"?ac.repository={repository['id']}")
+    s = sandbox.open(browser, "/dev/browse/OPS-1", "developer", (1280, 1200))
+    try:
+        s.page.locator(".sb-dev-commits summary").click()
+        s.page.locator(".sb-dev-commits .sb-dev-repo").first.click()
+        expect(s.page).to_have_url(url)
+        commits = s.frame("repository-browser").locator(".gb-browse-commit")
+        expect(commits).to_have_count(4)  # that repository's history, not the list
+        s.screenshot("devinfo-link-repository-browser")
+        s.clean()
+    finally:
+        s.close()
+
+
+def test_devinfo_links_open_our_page_inside_jira_forge(sandbox: Sandbox, browser: Any) -> None:
+    repository = _connect_plain(sandbox, "forge")
+    with sandbox.app.test_request_context():
+        from app.sandbox import forge_tokens
+
+        page = (f"{sandbox.url}/dev/jira/apps/{forge_tokens.app_uuid()}/"
+                f"{forge_tokens.ENVIRONMENT_UUID}/repositories")
+    assert repository["url"] == page
+    s = sandbox.open(browser, "/dev/browse/OPS-1", "developer", (1280, 1200), "forge")
+    try:
+        s.page.locator(".sb-dev-commits summary").click()
+        s.page.locator(".sb-dev-commits .sb-dev-repo").first.click()
+        expect(s.frame("repository-browser").locator(".gb-browse-row")).to_have_count(1)
+        s.clean()
+    finally:
+        s.close()
