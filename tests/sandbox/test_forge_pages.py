@@ -96,6 +96,12 @@ def test_issue_context_and_activity(forge_examples: Sandbox, browser: Any) -> No
                ).to_contain_text("2 ahead")
         expect(panel.locator(".gb-panel-section", has_text="Pull requests")).to_contain_text(
             "ABC-3 Password reset by email")
+        # requestRemote (the bridge's fetchRemote) reaches the remote as invokeRemote does.
+        framed = next(f for f in s.page.frames if "/forge/resources/issue-development/" in f.url)
+        answer = framed.evaluate("""window.__bridge.callBridge("fetchRemote", {remoteKey:
+            "gitbridge", fetchRequestInit: {method: "GET", path: "/api/v1/issues/ABC-3/development",
+            headers: [["accept", "application/json"]]}})""")
+        assert answer["status"] == 200 and '"ABC-3"' in answer["body"]
         s.page.get_by_role("tab", name="Git commits").click()
         commits = s.frame("issue-commits")
         expect(commits.locator(".gb-commit")).to_have_count(2)
