@@ -21,8 +21,8 @@ from app.sandbox import forge_tokens as tokens
 from app.sandbox.actions import back
 from app.sandbox.views import (
     SESSION_PLATFORM,
-    _origin,
     current_user,
+    origin,
     page,
     platform,
     project_links,
@@ -70,7 +70,7 @@ def forge_resource(resource: str, file: str) -> Response:
         return Response(path.read_bytes(),
                         mimetype=mimetypes.guess_type(path.name)[0] or "application/octet-stream")
     tag = BRIDGE_TAG.format(src=url_for("sandbox.static", filename="forge-bridge.js"),
-                            host=escape(_origin()))
+                            host=escape(origin()))
     html = path.read_text().replace("<head>", "<head>\n  " + tag, 1)
     return Response(html, mimetype="text/html")
 
@@ -78,12 +78,13 @@ def forge_resource(resource: str, file: str) -> Response:
 def _checked_extension(mod: forge_frames.ForgeModule, given: Any) -> dict[str, Any]:
     """The module's extension context for an issue or project the user may browse."""
     given = given if isinstance(given, dict) else {}
-    issue_key = (given.get("issue") or {}).get("key") if isinstance(given.get("issue"), dict) \
-        else None
-    project_key = (given.get("project") or {}).get("key") if isinstance(
-        given.get("project"), dict) else None
-    issue = site.issue(issue_key) if issue_key else None
-    project = site.project(project_key) if project_key else None
+
+    def key_of(name: str) -> str:
+        value = given.get(name)
+        return str(value.get("key") or "") if isinstance(value, dict) else ""
+
+    issue = site.issue(key_of("issue")) if key_of("issue") else None
+    project = site.project(key_of("project")) if key_of("project") else None
     user = current_user()
     for key in {i for i in (issue and issue.project_key, project and project.key) if i}:
         if not user.may(site.BROWSE, key):

@@ -10,6 +10,11 @@ open their panel in the issue, ``jiraProjectPages`` in the project sidebar
 ``/plugins/servlet/ac/<app key>/<module key>``. A module's ``user_is_admin`` condition
 hides its links from other users, as in Jira; opening its URL directly still frames it,
 so the app's own server-side check is what refuses.
+
+The chrome's Connect / Forge toggle (``platform``) picks which installation of the app
+the site shows; the Forge installation's pages are ``forge_frames``' and
+``forge_views``'. Both show Jira's own Development panel from what that installation
+pushed (``jira_write``).
 """
 
 from __future__ import annotations
@@ -45,10 +50,10 @@ bp.before_request(loopback_only)
 @bp.context_processor
 def chrome() -> dict[str, Any]:
     return {"users": site.USERS, "projects": site.PROJECTS,
-            "app_key": current_app.config["APP_KEY"], "app_origin": _origin()}
+            "app_key": current_app.config["APP_KEY"], "app_origin": origin()}
 
 
-def _origin() -> str:
+def origin() -> str:
     base = current_app.config["BASE_URL"].split("://", 1)
     return base[0] + "://" + base[1].split("/", 1)[0]
 

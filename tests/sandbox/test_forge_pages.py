@@ -51,8 +51,8 @@ def test_admin_page_manage_repositories_and_settings(forge_examples: Sandbox,
         s.screenshot("forge-manage-repositories")
         s.page.locator(".sb-admin-sidebar").get_by_role("link", name="Gitbridge settings").click()
         settings = s.frame("manage-repositories")
-        expect(settings.locator("h1")).to_have_text("Gitbridge settings")
-        expect(settings.locator("#gb-branch-template")).not_to_have_value("")
+        expect(settings.locator("h1")).to_have_text("Gitbridge settings", timeout=20_000)
+        expect(settings.locator("#gb-branch-template")).not_to_have_value("", timeout=20_000)
         s.screenshot("forge-general-settings")
         s.clean()
     finally:
@@ -79,8 +79,10 @@ def test_global_page_repository_browser_and_user_settings(forge_examples: Sandbo
         s.screenshot("forge-repository-browser")
         s.page.locator(".sb-admin-sidebar").get_by_role("link", name="User settings").click()
         settings = s.frame("repository-browser")
-        expect(settings.locator("h1")).to_contain_text("settings")
-        expect(settings.locator(".gb-token", has_text="Sandbox GitHub")).to_have_count(1)
+        # the resource follows its route to the subpage's file, then asks the API
+        expect(settings.locator("h1")).to_contain_text("settings", timeout=20_000)
+        expect(settings.locator(".gb-token", has_text="Sandbox GitHub")).to_have_count(
+            1, timeout=20_000)
         s.screenshot("forge-user-settings")
         s.clean()
     finally:

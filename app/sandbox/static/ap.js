@@ -7,15 +7,21 @@
   var host = params.get("xdm_e");
   var pending = {};
   var seq = 0;
+  // Ids unique to this document: a frame that navigates keeps its window, and answers to
+  // the previous document's calls must not resolve this one's.
+  var doc = Math.random().toString(36).slice(2);
   var script = document.currentScript;
   var options = (script && script.getAttribute("data-options")) || "";
 
   function call(method, args) {
+    // A frame being torn down (its page navigating away) has no parent left to answer.
+    if (!window.parent) { return new Promise(function () {}); }
     return new Promise(function (resolve, reject) {
       if (!host || window.parent === window) { reject(new Error("not framed by the sandbox")); return; }
       seq += 1;
-      pending[seq] = { resolve: resolve, reject: reject };
-      window.parent.postMessage({ gitbridgeSandbox: true, id: seq, method: method, args: args || [] }, host);
+      var id = doc + ":" + seq;
+      pending[id] = { resolve: resolve, reject: reject };
+      window.parent.postMessage({ gitbridgeSandbox: true, id: id, method: method, args: args || [] }, host);
     });
   }
 

@@ -10,20 +10,25 @@
   var host = script && script.getAttribute("data-host");
   var pending = {};
   var seq = 0;
+  // Ids unique to this document: a frame that navigates keeps its window, and answers to
+  // the previous document's calls must not resolve this one's.
+  var doc = Math.random().toString(36).slice(2);
 
   function call(method, args) {
+    // A frame being torn down (its page navigating away) has no parent left to answer.
+    if (!window.parent) { return new Promise(function () {}); }
     return new Promise(function (resolve, reject) {
       if (!host || window.parent === window) { reject(new Error("not framed by the sandbox")); return; }
       seq += 1;
-      pending[seq] = { resolve: resolve, reject: reject };
-      window.parent.postMessage({ gitbridgeSandbox: true, id: seq, method: method, args: args || [] }, host);
+      var id = doc + ":" + seq;
+      pending[id] = { resolve: resolve, reject: reject };
+      window.parent.postMessage({ gitbridgeSandbox: true, id: id, method: method, args: args || [] }, host);
     });
   }
 
   window.addEventListener("message", function (event) {
     if (event.origin !== host || event.source !== window.parent) { return; }
     var data = event.data || {};
-    if (data.gitbridgeSandboxRoute !== undefined) { route(data.gitbridgeSandboxRoute); return; }
     if (!data.gitbridgeSandbox || !pending[data.id]) { return; }
     var p = pending[data.id];
     delete pending[data.id];

@@ -205,11 +205,15 @@
   window.addEventListener("message", function (event) {
     var data = event.data || {};
     if (!data.gitbridgeSandbox || event.origin !== appOrigin) { return; }
-    var frame = frameOf(event.source);
+    var source = event.source;
+    var frame = frameOf(source);
     if (!frame) { return; }
     var handler = handlers[data.method];
     function reply(result, error) {
-      event.source.postMessage({ gitbridgeSandbox: true, id: data.id, result: result, error: error }, event.origin);
+      // The frame may be gone by now (the page navigated away): nobody to answer.
+      if (source && frame.isConnected) {
+        source.postMessage({ gitbridgeSandbox: true, id: data.id, result: result, error: error }, event.origin);
+      }
     }
     if (!handler) { reply(null, "The sandbox's AP has no " + data.method); return; }
     Promise.resolve().then(function () { return handler(frame, data.args || []); }).then(
