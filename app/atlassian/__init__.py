@@ -60,8 +60,10 @@ class AtlassianPlatform(Protocol):
     def user_jira(self, tenant: Any, account_id: str) -> JiraClient | None:
         """A client acting as ``account_id`` itself, if the current request brought one."""
 
-    def page_url(self, tenant: Any, module_key: str) -> str:
-        """The URL of the app's page ``module_key`` on the tenant's site."""
+    def page_url(self, tenant: Any, module_key: str,
+                 params: dict[str, str] | None = None) -> str:
+        """The URL of the app's page ``module_key`` on the tenant's site (with ``params``
+        for the page where the platform passes them on)."""
 
 
 def init_app(app: Flask) -> None:
@@ -69,11 +71,20 @@ def init_app(app: Flask) -> None:
     from app.atlassian.connect import ConnectPlatform
 
     platforms: dict[str, AtlassianPlatform] = {"connect": ConnectPlatform()}
-    if app.config.get("FORGE_APP_ID"):
-        from app.atlassian import forge
-
-        platforms["forge"] = forge.init_app(app)
     app.extensions["atlassian_platforms"] = platforms
+    if app.config.get("FORGE_APP_ID"):
+        enable_forge(app)
+
+
+def enable_forge(app: Flask) -> Any:
+    """The Forge platform (its routes registered on first use): for a configured app id,
+    or the development sandbox's own Forge app."""
+    from app.atlassian import forge
+
+    platforms = app.extensions["atlassian_platforms"]
+    if "forge" not in platforms:
+        platforms["forge"] = forge.init_app(app)
+    return platforms["forge"]
 
 
 def _platforms() -> dict[str, AtlassianPlatform]:
@@ -121,7 +132,8 @@ def check_permissions(tenant: Any, account_id: str, body: dict[str, Any]) -> dic
         {"accountId": account_id, **body})
 
 
-def page_url(tenant: Any, module_key: str) -> str:
+def page_url(tenant: Any, module_key: str, params: dict[str, str] | None = None) -> str:
     """Where the app's page ``module_key`` (a descriptor/manifest module key) lives on the
-    tenant's site, for links the API hands to pages."""
-    return _platform_of(tenant).page_url(tenant, module_key)
+    tenant's site: a link that opens it inside Jira, for the API's answers and for what
+    Jira shows outside the app's frames (the Development panel)."""
+    return _platform_of(tenant).page_url(tenant, module_key, params)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import current_app
 
@@ -23,6 +24,12 @@ class ConnectPlatform:
     def user_jira(self, tenant: Any, account_id: str) -> JiraClient | None:
         return None  # Connect apps may ask about any user server-side
 
-    def page_url(self, tenant: Any, module_key: str) -> str:
+    def page_url(self, tenant: Any, module_key: str,
+                 params: dict[str, str] | None = None) -> str:
+        """``/plugins/servlet/ac/<app>/<module>``; ``params`` as ``ac.<name>``, which Jira
+        hands the page as its URL's ``{ac.<name>}`` variables."""
         site = tenant.display_url or tenant.base_url
-        return f"{site}/plugins/servlet/ac/{current_app.config['APP_KEY']}/{module_key}"
+        url = f"{site}/plugins/servlet/ac/{current_app.config['APP_KEY']}/{module_key}"
+        if params:
+            url += "?" + urlencode({f"ac.{k}": v for k, v in params.items()})
+        return url

@@ -1,10 +1,13 @@
-"""The two guards for requests from Jira: page loads and API calls.
+"""The guards for requests from Jira: page loads, templated links and API calls.
 
 ``page_token_required`` takes a token bound to the exact request (qsh); it is what Jira
-puts on iframe URLs and server-to-server calls. ``context_token_required`` takes only
-``AP.context.getToken()`` tokens (qsh ``context-qsh``), which the iframe's JavaScript
-sends to the JSON API. Either puts the tenant on ``g.tenant`` and the Atlassian account
-id of the user on ``g.account_id``.
+puts on iframe URLs and server-to-server calls. ``link_token_required`` takes either
+that or a context token in ``?jwt=``: Jira fills ``{jwt}`` in a module's templated link
+(``jiraDevelopmentTool`` ``actions.*.templateUrl``) with a context token (qsh
+``context-qsh``), as no request is known when the link is made; only such routes use
+it. ``context_token_required`` takes only ``AP.context.getToken()`` tokens (qsh
+``context-qsh``), which the iframe's JavaScript sends to the JSON API. Each puts the
+tenant on ``g.tenant`` and the Atlassian account id of the user on ``g.account_id``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,13 @@ from urllib.parse import urlsplit
 from flask import current_app, g, request
 
 from app.connect.qsh import CONTEXT_QSH, qsh
-from app.connect.tokens import TokenError, TokenExpired, TokenMissing, unverified, verify_symmetric
+from app.connect.tokens import (
+    TokenError,
+    TokenExpired,
+    TokenMissing,
+    unverified,
+    verify_symmetric,
+)
 from app.errors import Problem
 from app.extensions import db
 from app.models import Platform, Tenant, TenantState
@@ -110,3 +119,19 @@ def page_token_required(view: F) -> F:
 def context_token_required(view: F) -> F:
     """For the JSON API: only context tokens, only in the Authorization header."""
     return _guard(view, _header_token, lambda: CONTEXT_QSH)
+
+
+def _link_qsh() -> Any:
+    """``context-qsh`` for a token that carries it, else the request's own qsh."""
+    token = request.args.get("jwt") or _header_token()
+    try:
+        claimed = unverified(token)[1].get("qsh") if token else None
+    except TokenError:
+        claimed = None
+    return CONTEXT_QSH if claimed == CONTEXT_QSH else request_qsh_candidates()
+
+
+def link_token_required(view: F) -> F:
+    """For the target of a templated link (see the module docstring): a context token in
+    ``?jwt=``, or a page token; ``g.jwt_claims["qsh"]`` says which."""
+    return _guard(view, lambda: request.args.get("jwt") or _header_token(), _link_qsh)

@@ -25,6 +25,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from app import repository_warnings as warnings
+from app.atlassian import page_url
 from app.devinfo import jira_api, limits, payloads, sending, source
 from app.devinfo import state as states
 from app.devinfo.branch_keys import unmerged_commits
@@ -78,13 +79,14 @@ def scope_of(repository: Repository, integration: Integration) -> Scope:
     return Scope(repository.id, None if keys is None else frozenset(keys))
 
 
-def repository_info(repository: Repository, tenant: Tenant, app_key: str) -> RepositoryInfo:
+def repository_info(repository: Repository, tenant: Tenant) -> RepositoryInfo:
     """Links: the host's pages where their layout is known, else (the repository's own
-    link) the repository browser in Jira (``/plugins/servlet/ac/{app}/{module}``,
-    Connect's page URL). No host link means no ``sourceBranchUrl``: Jira matches pull
-    requests to branches by it, and one shared fallback would match them all."""
-    page = (f"{tenant.base_url.rstrip('/')}/plugins/servlet/ac/{app_key}/repository-browser"
-            f"?ac.repository={repository.id}")
+    link) the repository browser as a page of the site, which opens inside Jira from
+    Jira's own panel (Connect: ``/plugins/servlet/ac/{app}/repository-browser?
+    ac.repository=<id>``, opened on the repository; Forge: the app's global page). No
+    host link means no ``sourceBranchUrl``: Jira matches pull requests to branches by
+    it, and one shared fallback would match them all."""
+    page = page_url(tenant, "repository-browser", {"repository": str(repository.id)})
     web = repository.web_url if layout_for(repository.web_url) else None
     return RepositoryInfo(
         id=str(repository.id), name=repository.name,
@@ -100,7 +102,7 @@ def config_hash(info: RepositoryInfo, scope: Scope) -> str:
     return hashlib.sha1(raw.encode()).hexdigest()
 
 
-def run(repository_id: int, app_key: str, client_for: ClientFor,
+def run(repository_id: int, client_for: ClientFor,
         budget: float = BUDGET_SECONDS) -> str:
     """Push what is due; returns ``done``, ``off``, ``cleared``, ``continue`` (call again),
     ``deferred`` (just told to wait until ``next_attempt_at``), ``waiting`` (still
@@ -120,7 +122,7 @@ def run(repository_id: int, app_key: str, client_for: ClientFor,
     except Exception as exc:  # e.g. a Forge installation without a valid system token yet
         states.defer(state, 60, f"Jira cannot be reached yet: {exc}")
         return "deferred"
-    info = repository_info(repository, tenant, app_key)
+    info = repository_info(repository, tenant)
     job = Run(repository, state, client, info, scope_of(repository, integration),
               {PROPERTY: str(integration.id)}, time.monotonic() + budget)
     session = db.session()

@@ -96,7 +96,7 @@ def push_devinfo(repository_id: int) -> str:
     if lock is None:
         return "busy"
     try:
-        outcome = push.run(repository_id, current_app.config["APP_KEY"], jira_for)
+        outcome = push.run(repository_id, jira_for)
         if outcome == "deferred":
             state = db.session.get(DevinfoState, repository_id)
             _later(state.next_attempt_at if state else None, push_devinfo, repository_id)

@@ -69,6 +69,9 @@ class Tenant(TimestampMixin, db.Model):  # type: ignore[name-defined]
     #: Forge only: the newest ``x-forge-oauth-system`` token and when it expires.
     system_token: Mapped[str | None] = mapped_column(Encrypted())
     system_token_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Forge only: the installation's environment (the FIT's ``app.environment.id``), for
+    #: links to the app's pages made without a FIT (background work).
+    forge_environment_id: Mapped[str | None] = mapped_column(String(160))
 
     @property
     def site_urls(self) -> list[str]:

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, g, render_template, request
 
-from app.connect.auth import page_token_required
+from app.connect.auth import link_token_required, page_token_required
+from app.connect.qsh import CONTEXT_QSH
 from app.errors import Problem, headline
 from app.http import ApiError
 from app.jira import permissions
@@ -107,14 +108,21 @@ def issue_commits() -> str:
 
 
 @bp.get("/create-branch")
-@page_token_required
+@link_token_required
 def create_branch() -> str:
     """Jira's own Development panel "Create branch" action (``jiraDevelopmentTool``
     ``actions.createBranch``): the create-branch form as a page, for
-    ``?issueKey={issue.key}&issueSummary={issue.summary}``."""
+    ``?issueKey={issue.key}&issueSummary={issue.summary}&jwt={jwt}``.
+
+    Jira opens the link in a browser tab of its own, with a context token for ``{jwt}``:
+    outside Jira's iframe there is no ``AP`` to ask for tokens, so the page's API calls
+    use that token (it is the user's, for the JSON API only, and expires in minutes).
+    """
+    standalone = g.jwt_claims.get("qsh") == CONTEXT_QSH
     return render_template(
         "create_branch.html",
         issue_summary=request.args.get("issueSummary", "").strip()[:1000],
+        context_token=request.args.get("jwt") if standalone else None,
         **issue_context(),
     )
 
@@ -136,10 +144,14 @@ def project_commits() -> str:
 @bp.get("/repository-browser")
 @page_token_required
 def repository_browser() -> str:
-    """Repositories the user may browse, their commits, Compare, and the user's tokens."""
+    """Repositories the user may browse, their commits, Compare, and the user's tokens;
+    ``?repository=<id>`` (Jira's ``{ac.repository}``: links from Jira's own Development
+    panel) opens on that repository's commits."""
     tenant = g.tenant
+    repository = request.args.get("repository", "")
     return render_template("repository_browser.html",
-                           site_url=tenant.display_url or tenant.base_url)
+                           site_url=tenant.display_url or tenant.base_url,
+                           repository=repository if repository.isdigit() else "")
 
 
 @bp.get("/user-settings")

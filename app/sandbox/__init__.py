@@ -9,6 +9,11 @@ offers example repositories (real git, served over smart HTTP, with pull request
 GitHub-shaped stand-in host) to connect through the app's own API. Three users to
 switch between: an administrator, a developer and a Browse-only viewer.
 
+A toggle in its chrome switches the site between the app's Connect installation and
+its Forge installation (``forge_*`` modules: the manifest's Custom UI modules framed
+with a stand-in for ``@forge/bridge``, FITs signed by a local JWKS, the Forge lifecycle
+trigger, the site's REST API at ``/ex/jira/<cloudId>`` for the app's Bearer tokens).
+
 Registered only when ``GITBRIDGE_ENV=development``; production never imports the
 package, so ``/dev/`` is a 404 there.
 
@@ -45,14 +50,32 @@ def ap_script(tenant: Any) -> str | None:
 def init_app(app: Flask) -> None:
     if app.config["ENV_NAME"] != "development":
         return
-    from app.sandbox import actions, host, jira_rest, views  # noqa: F401  (routes on bp)
+    from app import atlassian
+    from app.sandbox import (  # noqa: F401  (routes on bp)
+        actions,
+        forge_install,
+        forge_views,
+        host,
+        jira_rest,
+        jira_write,
+        views,
+    )
 
     for blueprint in (bp, jira_rest.bp, host.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(jira_rest.bp, url_prefix="/ex/jira/<cloud_id>/rest",
+                           name=jira_rest.FORGE_API)
     app.extensions["ap_scripts"].append(ap_script)
     app.extensions["install_keys"].trust_local(
         KID_PREFIX, lambda: app.config["BASE_URL"] + "/dev/install-keys")
-    # The sandbox site lives on the app's own host (http in development is allowed).
+    # The Forge installation: the configured app, or the sandbox's own; its FITs are
+    # signed by the sandbox's key (trusted for sandbox- key ids, here only).
+    app.config["FORGE_APP_ID"] = app.config["FORGE_APP_ID"] or forge_install.SANDBOX_APP_ID
+    atlassian.enable_forge(app).keys.trust_local(
+        KID_PREFIX, lambda: app.config["BASE_URL"] + "/dev/forge/jwks.json")
+    # The sandbox site, and its Forge API base, live on the app's own host (http in
+    # development is allowed).
     host = (app.config["BASE_URL"].split("://", 1)[1].split("/", 1)[0].split(":", 1)[0]).lower()
-    if host not in app.config["ALLOWED_JIRA_HOSTS"]:
-        app.config["ALLOWED_JIRA_HOSTS"] = [*app.config["ALLOWED_JIRA_HOSTS"], host]
+    for setting in ("ALLOWED_JIRA_HOSTS", "FORGE_API_HOSTS"):
+        if host not in app.config[setting]:
+            app.config[setting] = [*app.config[setting], host]

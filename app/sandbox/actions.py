@@ -10,13 +10,23 @@ import requests
 from flask import abort, current_app, redirect, request, session
 from werkzeug.wrappers import Response
 
-from app.sandbox import bp, examples, git_http, host, install, site, tokens
+from app.sandbox import (
+    bp,
+    examples,
+    forge_frames,
+    forge_install,
+    git_http,
+    host,
+    install,
+    site,
+    tokens,
+)
 from app.sandbox.jira_rest import SESSION_USER
 from app.sandbox.state import KID_PREFIX
-from app.sandbox.views import current_user
+from app.sandbox.views import current_user, platform
 
 
-def _back(default: str = "/dev/") -> Response:
+def back(default: str = "/dev/") -> Response:
     target = request.form.get("next") or default
     if not target.startswith("/dev/") or target.startswith("//"):
         target = default
@@ -29,7 +39,7 @@ def switch_user() -> Response:
     if name not in site.USERS:
         abort(400)
     session[SESSION_USER] = name
-    return _back()
+    return back()
 
 
 @bp.post("/ap/token")
@@ -43,20 +53,29 @@ def context_token() -> Any:
     return {"token": token}
 
 
+def _post_integration(body: dict[str, Any]) -> requests.Response:
+    """``POST /api/v1/integrations`` as the site's administrator, through the installation
+    the site shows: a Connect context token, or a Forge invocation from Manage
+    repositories."""
+    admin = site.USERS["admin"]
+    if platform() == "forge":
+        return forge_install.invoke(admin.account_id, ("manage-repositories", "jira:adminPage"),
+                                    {"type": "jira:adminPage"}, "POST", "/api/v1/integrations",
+                                    {"Content-Type": "application/json"}, body)
+    token = tokens.context_token(admin.account_id, install.ensure_installed(), {})
+    return requests.post(f"{current_app.config['BASE_URL']}/api/v1/integrations", timeout=120,
+                         json=body, headers={"Authorization": f"JWT {token}"})
+
+
 def connect(name: str, body: dict[str, Any] | None = None) -> str:
     """Connect the served repository ``name`` (or the integration ``body``) through the
     app's own API, as the site's administrator does from Manage repositories; returns
     what happened, in words."""
     url = f"{current_app.config['BASE_URL']}/dev/git/sandbox/{name}.git"
-    admin = site.USERS["admin"]
-    token = tokens.context_token(admin.account_id, install.ensure_installed(), {})
     try:
-        response = requests.post(
-            f"{current_app.config['BASE_URL']}/api/v1/integrations", timeout=120,
-            json=body or {"kind": "git", "url": url, "display_name": name,
-                          "auth": {"type": "none"}},
-            headers={"Authorization": f"JWT {token}"})
-    except requests.RequestException as exc:
+        response = _post_integration(body or {"kind": "git", "url": url, "display_name": name,
+                                              "auth": {"type": "none"}})
+    except (requests.RequestException, install.InstallFailed) as exc:
         return f"Could not reach the app: {exc}"
     if response.status_code == 201:
         return f"Connected {name}: the worker is indexing it now."
@@ -88,7 +107,7 @@ def connect_repository() -> Response:
             name = repositories.add_local(request.form.get("path", "").strip())
         except ValueError as exc:
             session["sandbox_message"] = str(exc)
-            return _back()
+            return back()
     return _connected(connect(name))
 
 
@@ -97,9 +116,12 @@ def _connected(message: str) -> Response:
         message += (" Switch to Ada Admin (top right) to watch it in Manage repositories, or "
                     "open an issue below.")
         session["sandbox_message"] = message
-        return _back()
+        return back()
     session["sandbox_message"] = message
-    return _back(f"/dev/plugins/servlet/ac/{current_app.config['APP_KEY']}/manage-repositories")
+    if platform() == "forge":
+        admin = forge_frames.modules("jira:adminPage")[0]
+        return redirect(forge_frames.page_href(admin, "repositories"), 303)
+    return back(f"/dev/plugins/servlet/ac/{current_app.config['APP_KEY']}/manage-repositories")
 
 
 @bp.route("/git/sandbox/<name>.git/<path:rest>", methods=["GET", "POST"])

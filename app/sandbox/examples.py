@@ -95,7 +95,8 @@ def _alpha_web(w: Work) -> None:
     w.commit("ABC-5 Slow down repeated failed logins",
              {"src/limits.js": "export const MAX_FAILURES = 5;\n", "src/old-limits.txt": "none\n"},
              DEV)
-    w.commit("ABC-5 Drop the old notes", {"src/old-limits.txt": None}, DEV)
+    w.commit("ABC-5 Drop the old notes #start #comment Nothing else read them #time 30m Tidying",
+             {"src/old-limits.txt": None}, DEV)
     w.tag("v1.1")
 
 

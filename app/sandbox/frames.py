@@ -96,10 +96,11 @@ def _variables(context: dict[str, Any], issue: site.Issue | None) -> dict[str, s
 
 
 def frame_url(mod: Module, user: site.User, context: dict[str, Any],
-              issue: site.Issue | None = None) -> str:
-    """The iframe URL Jira would load for ``mod``: variables substituted (URL-encoded),
-    Jira's own parameters added, and ``jwt`` last, signed for exactly that URL."""
-    values = _variables(context, issue)
+              issue: site.Issue | None = None, ac: dict[str, str] | None = None) -> str:
+    """The iframe URL Jira would load for ``mod``: variables substituted (URL-encoded;
+    ``{ac.<name>}`` from the host page's ``ac.<name>`` parameters), Jira's own
+    parameters added, and ``jwt`` last, signed for exactly that URL."""
+    values = {**_variables(context, issue), **(ac or {})}
     path = _VARIABLE.sub(lambda m: quote(values.get(m.group(1), ""), safe=""), mod.url)
     parts = urlsplit(path)
     origin = urlsplit(current_app.config["BASE_URL"])
@@ -112,3 +113,14 @@ def frame_url(mod: Module, user: site.User, context: dict[str, Any],
     url = f"{current_app.config['BASE_URL']}{parts.path}?{query}"
     token = tokens.page_token(url, user.account_id, install.ensure_installed())
     return f"{url}&jwt={token}"
+
+
+def action_url(mod: Module, user: site.User, issue: site.Issue) -> str:
+    """A Development panel action's link as Jira makes it from ``templateUrl``: the
+    issue's variables filled in and ``{jwt}`` a context token for the user (Jira opens
+    it in a tab of its own, outside any iframe)."""
+    context = context_for(issue)
+    values = {**_variables(context, issue),
+              "jwt": tokens.context_token(user.account_id, install.ensure_installed(), context)}
+    path = _VARIABLE.sub(lambda m: quote(values.get(m.group(1), ""), safe=""), mod.url)
+    return current_app.config["BASE_URL"] + path

@@ -7,12 +7,18 @@ Two callers, authenticated as Jira authenticates them:
   (:func:`app.sandbox.tokens.verify_app_request`); it sees the whole site, as a Connect
   app with READ scope does, and asks about users through ``permissions/check``;
 * the browser of the signed-in sandbox user (``AP.request``, the sandbox's session
-  cookie): answers apply that user's permissions (an issue they may not browse is 404).
+  cookie): answers apply that user's permissions (an issue they may not browse is 404);
+* the app as the sandbox's Forge installation, at ``/ex/jira/<cloudId>/rest/...`` (the
+  same blueprint registered again, as ``api.atlassian.com`` serves a site's REST API to
+  Forge apps): only ``Authorization: Bearer`` with an app system token (as the app) or
+  a user token (as that user) the sandbox issued for this site and not yet expired.
 
 Shapes follow Jira Cloud's REST v3 (``project/search`` pages with ``startAt``,
 ``maxResults``, ``isLast``; errors as ``{"errorMessages": [...]}``). Other Jira APIs
-(the Development panel's ``/rest/devinfo/0.10/*``) plug in with :func:`jira_route` in a
-module of their own, imported by ``app.sandbox``.
+(``jira_write``: the Development panel's ``/rest/devinfo/0.10/*`` and the issue
+actions of smart commits) plug in with :func:`jira_route` in a module of their own,
+imported by ``app.sandbox``; ``g.sandbox_caller`` names the app's installation that
+called (``connect``, ``forge``; None for the browser).
 """
 
 from __future__ import annotations
@@ -30,6 +36,14 @@ from app.sandbox.guard import loopback_only
 bp = Blueprint("sandbox_rest", __name__, url_prefix="/dev/rest")
 bp.before_request(loopback_only)
 SESSION_USER = "sandbox_user"
+#: The blueprint's second registration: the Forge installation's API base.
+FORGE_API = "sandbox_forge_rest"
+
+
+@bp.url_value_preprocessor
+def _cloud(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Under ``/ex/jira/<cloudId>``, the site is the one the path names."""
+    g.sandbox_cloud = (values or {}).pop("cloud_id", None)
 
 
 def error(status: int, message: str) -> Response:
@@ -44,15 +58,22 @@ def jira_route(rule: str, methods: tuple[str, ...] = ("GET",)) -> Callable[..., 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if request.headers.get("Authorization"):
+            if request.blueprint == FORGE_API:
+                refused = _bearer()
+                if refused:
+                    current_app.logger.info("sandbox.rest.refused %s %s", request.path, refused)
+                    return error(401, f"Authentication failed: {refused}")
+                g.sandbox_caller = "forge"
+            elif request.headers.get("Authorization"):
                 secret = install.state().shared_secret()
                 refused = tokens.verify_app_request(secret) if secret else "not installed"
                 if refused:
                     current_app.logger.info("sandbox.rest.refused %s %s", request.path, refused)
                     return error(401, f"Authentication failed: {refused}")
-                g.sandbox_user = None
+                g.sandbox_user, g.sandbox_caller = None, "connect"
             elif SESSION_USER in session:
                 g.sandbox_user = site.user(session[SESSION_USER])
+                g.sandbox_caller = None
             else:
                 return error(401, "You are not logged in.")
             return view(*args, **kwargs)
@@ -61,6 +82,24 @@ def jira_route(rule: str, methods: tuple[str, ...] = ("GET",)) -> Callable[..., 
         return wrapper
 
     return decorate
+
+
+def _bearer() -> str | None:
+    """Why a Forge API call is refused, or None (``g.sandbox_user`` then set)."""
+    from app.sandbox import forge_tokens
+
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if g.get("sandbox_cloud") != forge_tokens.CLOUD_ID:
+        return "no such site"
+    if scheme != "Bearer" or not token:
+        return "this API takes an OAuth Bearer token"
+    account, why = forge_tokens.verify_oauth(token.strip(), forge_tokens.CLOUD_ID)
+    if why:
+        return why
+    g.sandbox_user = site.by_account(account) if account else None
+    if account and g.sandbox_user is None:
+        return "the token's user does not exist"
+    return None
 
 
 def _project_json(p: site.Project) -> dict[str, Any]:
@@ -149,6 +188,12 @@ def user_search() -> Any:
              if (account and u.account_id == account)
              or (not account and (query in u.name.lower() or query in u.email))]
     return jsonify([_user_json(u) for u in found])
+
+
+@jira_route("/api/3/serverInfo")
+def server_info() -> Any:
+    return jsonify({"baseUrl": install.site_url(), "deploymentType": "Cloud",
+                    "serverTitle": "Gitbridge sandbox Jira", "version": "1001.0.0-SNAPSHOT"})
 
 
 @jira_route("/api/3/myself")

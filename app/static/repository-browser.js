@@ -209,6 +209,10 @@
   window.addEventListener("hashchange", route);
   gb.context().then(function (context) {
     siteUrl = context.siteUrl || "";
+    // Opened from a link to one repository (Jira's Development panel): start there.
+    var browser = document.getElementById("gb-browser");
+    var start = browser ? browser.getAttribute("data-repository") : "";
+    if (start && /^\d+$/.test(start) && !location.hash) { location.hash = "repo/" + start + "/commits"; return; }
     route();
   });
 }());

@@ -16,7 +16,16 @@
     return window.AP;
   }
 
+  /* A page Jira opened in a tab of its own (a templated link: Create branch) has no host
+   * to ask; Jira gave it a context token in the link, which the server rendered here. */
+  function linkToken() {
+    var node = window.parent === window && document.querySelector("[data-context-token]");
+    return node ? node.getAttribute("data-context-token") : "";
+  }
+
   function token() {
+    var given = linkToken();
+    if (given) { return Promise.resolve(given); }
     return new Promise(function (resolve) { ap().context.getToken(function (t) { resolve(t); }); });
   }
 

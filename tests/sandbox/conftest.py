@@ -33,14 +33,18 @@ class Sandbox:
         drain(self.redis)
 
     def open(self, browser: Any, path: str, user: str = "developer",
-             viewport: tuple[int, int] = (1280, 1000)) -> SandboxPage:
-        return SandboxPage.open(browser, self.url, path, user, viewport)
+             viewport: tuple[int, int] = (1280, 1000), platform: str = "connect"
+             ) -> SandboxPage:
+        return SandboxPage.open(browser, self.url, path, user, viewport, platform)
 
 
 @pytest.fixture
 def sandbox(migrated: dict[str, str], tmp_path: Path, redis_conn: redis.Redis
             ) -> Iterator[Sandbox]:
-    env = {**migrated, "GITBRIDGE_SANDBOX_DIR": str(tmp_path / "sandbox")}
+    # The base URL is known only once the server listens: its host is allowed up front,
+    # as a Jira host (base_env) and as the Forge installation's API host.
+    env = {**migrated, "GITBRIDGE_SANDBOX_DIR": str(tmp_path / "sandbox"),
+           "GITBRIDGE_FORGE_API_HOSTS": "api.atlassian.com,127.0.0.1"}
     app = create_app(env, {"TESTING": True, "DATA_DIR": str(tmp_path / "repos")})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"

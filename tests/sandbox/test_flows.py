@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from app.sandbox import host
 from tests.sandbox.conftest import Sandbox
 from tests.sandbox.test_pages import ADMIN_PAGE, connect_examples
+from tests.support.browser import SCREENSHOT_DIR
 from tests.support.gitrepo import init_bare
 
 
@@ -114,16 +115,30 @@ def test_local_repository_with_a_long_history(sandbox: Sandbox, browser: Any,
         s.close()
 
 
-def test_development_panel_create_branch_page(sandbox: Sandbox, browser: Any) -> None:
+def test_development_panel_create_branch_link(sandbox: Sandbox, browser: Any) -> None:
+    """Jira's panel opens the action's templateUrl in a tab of its own with a context
+    token for {jwt}: the app's page takes it, and creates the branch with it."""
     connect_examples(sandbox)
     s = sandbox.open(browser, "/dev/browse/ABC-2", viewport=(1280, 1000))
     try:
-        s.page.get_by_role("link", name="Create branch").click()
-        page = s.frame("gitbridge-devtool:createBranch")
-        form = page.locator(".gb-create-form")
+        with s.context.expect_page() as opened:
+            s.page.locator(".sb-jira-dev").get_by_role("link", name="Create branch").click()
+        tab = opened.value
+        errors: list[str] = []
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        tab.wait_for_load_state()
+        assert tab.url.startswith(f"{sandbox.url}/pages/create-branch?issueKey=ABC-2&")
+        assert "jwt=" in tab.url
+        form = tab.locator(".gb-create-form")
         expect(form.get_by_label("Branch name")).to_have_value(
             "ABC-2-remember-me-on-this-device")
-        s.screenshot("development-create-branch")
+        form.get_by_label("Repository").select_option(label="sandbox/alpha-web")
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(SCREENSHOT_DIR / "sandbox-development-create-branch.png"))
+        form.get_by_role("button", name="Create branch").click()
+        expect(tab.locator(".gb-create-success")).to_contain_text(
+            "ABC-2-remember-me-on-this-device")
+        assert errors == [], errors
         s.clean()
     finally:
         s.close()

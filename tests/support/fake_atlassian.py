@@ -11,7 +11,8 @@ the JWKS at ``/forge/jwks.json`` (with ``Cache-Control``), and the product API b
 ``Bearer`` tokens it issued for that site and that have not expired. Every Jira site
 answers ``/_edge/tenant_info`` with its cloud id, as Jira Cloud does.
 Each site also holds what apps write to it: development information
-(``fake_devinfo``) and what smart commits do to issues (``fake_jira_issues``).
+(``fake_devinfo``) and what smart commits do to issues (``app.sandbox.jira_issues``, the
+sandbox's Jira keeps the same).
 ``script`` makes the next calls under a path answer a given status (429 with
 ``Retry-After``, 503...) before the real answer resumes.
 """
@@ -29,9 +30,9 @@ from atlassian_jwt.url_utils import hash_url
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from tests.support import fake_jira_issues
+from app.sandbox import jira_issues
+from app.sandbox.jira_issues import IssueActivity
 from tests.support.fake_devinfo import DevinfoStore
-from tests.support.fake_jira_issues import IssueActivity
 
 APP_KEY = "gitbridge-for-jira"
 DEVINFO = "/rest/devinfo/0.10"
@@ -238,7 +239,7 @@ class FakeAtlassian:
         if rel_path.startswith(DEVINFO + "/"):
             return self._reply(*self._devinfo(site, request, rel_path[len(DEVINFO):]))
         if rel_path == "/rest/api/3/user/search":
-            return self._reply(*fake_jira_issues.user_search(site.activity,
+            return self._reply(*jira_issues.user_search(site.activity,
                                                               request.args.get("query", "")))
         if rel_path == "/rest/api/3/permissions/check" and request.method == "POST":
             body = request.get_json()
@@ -262,7 +263,7 @@ class FakeAtlassian:
                 }
             )
         body = request.get_json(silent=True) if request.data else None
-        answer = fake_jira_issues.handle(site.activity, site.issues, request.method, rel_path,
+        answer = jira_issues.handle(site.activity, site.issues, request.method, rel_path,
                                          body)
         if answer is not None:
             return self._reply(*answer)

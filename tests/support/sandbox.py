@@ -30,7 +30,7 @@ class SandboxPage:
 
     @classmethod
     def open(cls, browser: Any, base: str, path: str, user: str,
-             viewport: tuple[int, int]) -> SandboxPage:
+             viewport: tuple[int, int], platform: str = "connect") -> SandboxPage:
         context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
                                       locale="en-GB", timezone_id="UTC")
         context.set_default_timeout(15_000)
@@ -50,6 +50,8 @@ class SandboxPage:
         page.on("pageerror", lambda e: session.errors.append(f"pageerror: {e}"))
         page.on("dialog", lambda d: (session.dialogs.append(d.message), d.dismiss()))
         session.login(user)
+        if platform != "connect":
+            session.use_platform(platform)
         session.goto(path)
         return session
 
@@ -57,6 +59,12 @@ class SandboxPage:
         """Sign in as a sandbox user (the sandbox's session cookie, as the select does)."""
         response = self.context.request.post(f"{self.base}/dev/user", form={"user": user},
                                              max_redirects=0)
+        assert response.status == 303, response.text()
+
+    def use_platform(self, platform: str) -> None:
+        """The chrome's Connect / Forge toggle (the sandbox's session cookie)."""
+        response = self.context.request.post(f"{self.base}/dev/platform",
+                                             form={"platform": platform}, max_redirects=0)
         assert response.status == 303, response.text()
 
     def goto(self, path: str) -> None:

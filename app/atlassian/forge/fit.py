@@ -33,6 +33,8 @@ ISSUER = "forge/invocation-token"
 INSTALLATION_ID = re.compile(r"^ari:cloud:ecosystem::installation/[A-Za-z0-9-]{1,64}$")
 CLOUD_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 API_PATH = re.compile(r"^/ex/jira/(?P<cloud>[A-Za-z0-9-]{1,64})/?$")
+#: ``app.environment.id``: the app's and the environment's uuids.
+ENVIRONMENT_ARI = re.compile(r"^ari:cloud:ecosystem::environment/([0-9a-f-]{36})/([0-9a-f-]{36})$")
 
 
 class FitError(Exception):
@@ -54,6 +56,8 @@ class Invocation:
     site_url: str | None
     module_key: str | None
     claims: dict[str, Any]
+    #: ``app.environment.id`` when it is well-formed
+    environment_id: str | None = None
 
 
 def _api_base(value: Any, hosts: list[str], allow_http: bool) -> tuple[str, str]:
@@ -132,6 +136,8 @@ def verify(
     module: dict[str, Any] = app.get("module") or {}
     if not isinstance(module, dict):
         raise FitError("the FIT's app.module is malformed")
+    environment = app.get("environment")
+    environment_id = environment.get("id") if isinstance(environment, dict) else None
     return Invocation(
         installation_id=installation,
         api_base_url=api_base,
@@ -140,4 +146,6 @@ def verify(
         site_url=_text(context.get("siteUrl")),
         module_key=_text(module.get("key")),
         claims=claims,
+        environment_id=environment_id if isinstance(environment_id, str)
+        and ENVIRONMENT_ARI.match(environment_id) else None,
     )

@@ -49,12 +49,15 @@ def install(invocation: Invocation) -> tuple[Tenant, bool]:
 
 def observe(tenant: Tenant, invocation: Invocation) -> bool:
     """Follow what a verified FIT says about the installation; True if anything changed."""
-    before = (tenant.api_base_url, tenant.cloud_id, tenant.base_url)
+    before = (tenant.api_base_url, tenant.cloud_id, tenant.base_url, tenant.forge_environment_id)
     tenant.api_base_url = invocation.api_base_url
     tenant.cloud_id = invocation.cloud_id
+    if invocation.environment_id:
+        tenant.forge_environment_id = invocation.environment_id
     if invocation.site_url:
         set_site(tenant, invocation.site_url)
-    return before != (tenant.api_base_url, tenant.cloud_id, tenant.base_url)
+    return before != (tenant.api_base_url, tenant.cloud_id, tenant.base_url,
+                      tenant.forge_environment_id)
 
 
 def set_site(tenant: Tenant, site_url: str | None) -> None:

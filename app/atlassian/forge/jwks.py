@@ -5,6 +5,10 @@ without one, as GitLab's Forge client does). A token naming a ``kid`` the cached
 lacks triggers one refetch, but never more often than the refresh floor, so tokens with
 random key ids cannot make the app hammer Atlassian's CDN; a failed fetch counts too.
 Only RSA keys are kept: the FIT is RS256 and nothing else is accepted.
+
+Development may add one more key set, asked instead for key ids with its prefix: the
+sandbox (``app.sandbox``) signs its Forge invocations with a local key and publishes it
+as a JWKS, as Forge's CDN does. Production never has such a source.
 """
 
 from __future__ import annotations
@@ -70,9 +74,21 @@ class JwksCache:
         self._lock = threading.Lock()
         #: How many times the JWKS was fetched (for tests and metrics).
         self.fetches = 0
+        self._local: tuple[str, Callable[[], str]] | None = None
+        self._local_cache: JwksCache | None = None
+
+    def trust_local(self, prefix: str, url: Callable[[], str]) -> None:
+        """Ask the key set at ``url()`` (not Forge's) for key ids starting with ``prefix``
+        (development only: the sandbox's own JWKS)."""
+        self._local, self._local_cache = (prefix, url), None
 
     def key(self, kid: str) -> Any:
         """The public key for ``kid``. Raises ``JwksError``."""
+        if self._local is not None and kid.startswith(self._local[0]):
+            with self._lock:
+                if self._local_cache is None:  # its URL is known once the app serves
+                    self._local_cache = JwksCache(self._local[1](), 1.0, self._clock)
+            return self._local_cache.key(kid)
         with self._lock:
             now = self._clock()
             stale = now >= self._expires

@@ -8,7 +8,6 @@ and used where Jira should answer as that user (``app.atlassian.check_permission
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Flask, current_app, g, request
@@ -33,7 +32,6 @@ PAGE_PATHS = {
     "repository-browser": "/jira/apps/{app}/{env}/repositories",
     "user-settings": "/jira/apps/{app}/{env}/settings",
 }
-ENVIRONMENT_ARI = re.compile(r"^ari:cloud:ecosystem::environment/([0-9a-f-]{36})/([0-9a-f-]{36})$")
 
 
 class ForgePlatform:
@@ -111,13 +109,16 @@ class ForgePlatform:
             return None
         return JiraClient(tenant.api_base_url or "", bearer=lambda: token)
 
-    def page_url(self, tenant: Any, module_key: str) -> str:
-        """The page's URL on the site, from the request's app and environment ids (the
-        site's root when they are not known here)."""
+    def page_url(self, tenant: Any, module_key: str,
+                 params: dict[str, str] | None = None) -> str:
+        """The page's URL on the site, from the app and environment ids of the request
+        (or, in background work, the installation's last known ones); the site's root
+        when they are not known. Forge pages take no parameters from their URL, so
+        ``params`` are not sent."""
         invocation = g.get("forge_invocation")
-        app = invocation.claims.get("app", {}) if invocation else {}
-        environment = app.get("environment") if isinstance(app, dict) else None
-        match = ENVIRONMENT_ARI.match(str((environment or {}).get("id", "")))
+        environment = (invocation.environment_id if invocation else None) or \
+            tenant.forge_environment_id
+        match = fit.ENVIRONMENT_ARI.match(environment or "")
         path = PAGE_PATHS.get(module_key)
         if not match or not path:
             return tenant.base_url or ""

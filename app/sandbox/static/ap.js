@@ -7,15 +7,21 @@
   var host = params.get("xdm_e");
   var pending = {};
   var seq = 0;
+  // Ids unique to this document: a frame that navigates keeps its window, and answers to
+  // the previous document's calls must not resolve this one's.
+  var doc = Math.random().toString(36).slice(2);
   var script = document.currentScript;
   var options = (script && script.getAttribute("data-options")) || "";
 
   function call(method, args) {
+    // A frame being torn down (its page navigating away) has no parent left to answer.
+    if (!window.parent) { return new Promise(function () {}); }
     return new Promise(function (resolve, reject) {
       if (!host || window.parent === window) { reject(new Error("not framed by the sandbox")); return; }
       seq += 1;
-      pending[seq] = { resolve: resolve, reject: reject };
-      window.parent.postMessage({ gitbridgeSandbox: true, id: seq, method: method, args: args || [] }, host);
+      var id = doc + ":" + seq;
+      pending[id] = { resolve: resolve, reject: reject };
+      window.parent.postMessage({ gitbridgeSandbox: true, id: id, method: method, args: args || [] }, host);
     });
   }
 
@@ -41,6 +47,7 @@
 
   var lastHeight = 0;
   function resize(width, h) {
+    if (window.parent === window) { return; }
     var value = h !== undefined ? h : height();
     if (value === lastHeight && h === undefined) { return; }
     lastHeight = value;
@@ -53,7 +60,7 @@
       getContext: function (cb) { return callback(call("getContext"), cb); }
     },
     resize: function (width, h) { resize(width, h); },
-    sizeToParent: function () { call("sizeToParent"); },
+    sizeToParent: function () { if (window.parent !== window) { call("sizeToParent"); } },
     request: function (options) {
       var opts = typeof options === "string" ? { url: options } : options;
       return call("request", [{ url: opts.url, type: opts.type || "GET", data: opts.data,
@@ -90,6 +97,7 @@
   };
 
   function start() {
+    if (window.parent === window) { return; } // opened in a tab of its own: no host
     if (/sizeToParent:\s*true/.test(options)) { AP.sizeToParent(); return; }
     resize();
     if (window.ResizeObserver) { new ResizeObserver(function () { resize(); }).observe(document.body); }

@@ -115,7 +115,61 @@
 
   function closeDialog() { if (dialog) { dialog.remove(); dialog = null; } }
 
+  // Forge's host side: what a Custom UI frame's bridge asks (static/forge-bridge.js).
+  function forgeModule(frame) { return frame.getAttribute("data-module"); }
+
+  function forgeInvoke(frame, kind, payload) {
+    var context = contextOf(frame);
+    return fetch(site + "/forge/invoke", { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ module: forgeModule(frame), kind: kind, request: payload || {},
+        extension: context.extension || {} }) })
+      .then(function (r) {
+        return r.json().then(function (data) {
+          if (!r.ok) { throw new Error(data.error || ("Forge refused the call (" + r.status + ")")); }
+          return data;
+        });
+      });
+  }
+
+  function forgeFetchProduct(payload) {
+    var init = payload.fetchRequestInit || {};
+    var headers = {};
+    (init.headers || []).forEach(function (pair) { headers[pair[0]] = pair[1]; });
+    var options = { method: init.method || "GET", credentials: "same-origin", headers: headers };
+    if (init.body && options.method !== "GET") { options.body = init.body; }
+    var path = String(payload.restPath || "");
+    if (payload.product !== "jira" || path.charAt(0) !== "/" || path.indexOf("//") === 0) {
+      return Promise.reject(new Error("requestJira takes a Jira REST path"));
+    }
+    return fetch(site + path, options).then(function (response) {
+      return response.text().then(function (body) {
+        var out = {};
+        response.headers.forEach(function (v, k) { out[k] = v; });
+        return { status: response.status, statusText: response.statusText, headers: out, body: body };
+      });
+    });
+  }
+
+  function forgeNavigate(payload) {
+    var p = payload || {};
+    if (p.url) { location.assign(p.url); return null; }
+    if (p.target === "issue" && p.issueKey) { location.assign(site + "/browse/" + encodeURIComponent(p.issueKey)); return null; }
+    if (p.target === "module" && p.moduleKey) {
+      var pages = JSON.parse(body.getAttribute("data-forge-pages") || "{}");
+      if (pages[p.moduleKey]) { location.assign(pages[p.moduleKey]); return null; }
+    }
+    throw new Error("The sandbox does not know navigation target " + p.target);
+  }
+
   var handlers = {
+    "forge.getContext": function (frame) { return contextOf(frame); },
+    "forge.invoke": function (frame, args) { return forgeInvoke(frame, "invoke", args[0]); },
+    "forge.fetchRemote": function (frame, args) { return forgeInvoke(frame, "fetch", args[0]); },
+    "forge.fetchProduct": function (frame, args) { return forgeFetchProduct(args[0] || {}); },
+    "forge.route": function (frame) { return frame.getAttribute("data-route") || "/"; },
+    "forge.route.push": function (frame, args) { frame.setAttribute("data-route", String(args[0] || "/")); return null; },
+    "forge.navigate": function (frame, args) { return forgeNavigate(args[0]); },
     getToken: function (frame) {
       return fetch(site + "/ap/token", { method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json" }, body: JSON.stringify({ context: contextOf(frame) }) })
@@ -151,11 +205,15 @@
   window.addEventListener("message", function (event) {
     var data = event.data || {};
     if (!data.gitbridgeSandbox || event.origin !== appOrigin) { return; }
-    var frame = frameOf(event.source);
+    var source = event.source;
+    var frame = frameOf(source);
     if (!frame) { return; }
     var handler = handlers[data.method];
     function reply(result, error) {
-      event.source.postMessage({ gitbridgeSandbox: true, id: data.id, result: result, error: error }, event.origin);
+      // The frame may be gone by now (the page navigated away): nobody to answer.
+      if (source && frame.isConnected) {
+        source.postMessage({ gitbridgeSandbox: true, id: data.id, result: result, error: error }, event.origin);
+      }
     }
     if (!handler) { reply(null, "The sandbox's AP has no " + data.method); return; }
     Promise.resolve().then(function () { return handler(frame, data.args || []); }).then(
@@ -187,6 +245,19 @@
   });
   document.querySelectorAll(".sb-content-close").forEach(function (button) {
     button.addEventListener("click", function () { openContent(button.getAttribute("data-content"), false); });
+  });
+  // Issue activity (jira:issueActivity): tabs beside Comments; a frame loads when its tab opens.
+  document.querySelectorAll(".sb-activity-tab").forEach(function (tab) {
+    tab.addEventListener("click", function () {
+      var key = tab.getAttribute("data-content");
+      document.querySelectorAll(".sb-activity-tab").forEach(function (t) { t.setAttribute("aria-selected", String(t === tab)); });
+      document.querySelectorAll(".sb-activity-panel").forEach(function (panel) {
+        var on = panel.getAttribute("data-content") === key;
+        panel.hidden = !on;
+        var template = panel.querySelector("template");
+        if (on && template) { panel.appendChild(template.content.cloneNode(true)); template.remove(); }
+      });
+    });
   });
   var open = document.querySelector(".sb-content-button[aria-expanded='true']");
   if (open) { openContent(open.getAttribute("data-content"), true); }

@@ -163,9 +163,15 @@ def test_platforms_never_cross(client: FlaskClient, forge: FakeForge,
 
 
 def test_no_forge_surface_without_an_app_id(migrated: dict[str, str]) -> None:
+    """Without an app id there is no Forge surface; only development's sandbox brings
+    its own Forge app (tests/sandbox/test_forge.py)."""
+    from cryptography.fernet import Fernet
+
     from app import create_app
 
-    app = create_app(migrated, {"TESTING": True})
+    app = create_app({**migrated, "GITBRIDGE_ENV": "production",
+                      "GITBRIDGE_ENCRYPTION_KEYS": Fernet.generate_key().decode()},
+                     {"TESTING": True})
     assert "forge" not in app.extensions["atlassian_platforms"]
     assert app.test_client().post("/forge/events", json={}).status_code == 404
     assert APP_ID  # the fixture's app id is a well-formed one (config accepts it)

@@ -1,10 +1,11 @@
-"""The issue calls smart commits make, as a fake Jira site answers them (REST v3).
+"""The issue calls smart commits make, as a stand-in Jira site answers them (REST v3):
+the sandbox's Jira (``app.sandbox.jira_write``) and the tests' fake Atlassian both.
 
 Comments and worklog comments must be Atlassian Document Format; ``timeSpent`` must be
 Jira's duration syntax; worklogs are refused while time tracking is off; a transition
 must be one available from the issue's status (the workflow below, or the site's);
 assignees must be known accounts; labels may not contain spaces. Everything done is
-recorded on the site for tests to look at.
+recorded on the site (shown on the sandbox's issue view; looked at by tests).
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ class IssueActivity:
     users: list[dict[str, Any]] = field(default_factory=list)
 
     def count(self) -> int:
-        return sum(len(v) for v in (*self.comments.values(), *self.worklogs.values(),
-                                     *self.transitions.values()))
+        groups: list[dict[str, list[Any]]] = [self.comments, self.worklogs, self.transitions]
+        return sum(len(done) for group in groups for done in group.values())
 
 
 def user_search(activity: IssueActivity, query: str) -> Answer:
