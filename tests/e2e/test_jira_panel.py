@@ -20,8 +20,8 @@ from app.devinfo.limits import entity_id
 from tests.e2e.conftest import start_fake
 from tests.e2e.flow import DEV, Flow
 from tests.support.connect import ConnectActions
-from tests.support.fake_hosts.base import now
 from tests.support.fake_hosts.scenario import Scenario
+from tests.support.fake_hosts.state import now
 from tests.support.gitrepo import WorkRepo, git
 
 KEYS = [f"ABC-{n}" for n in range(1, 61)]

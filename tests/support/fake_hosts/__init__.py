@@ -21,13 +21,14 @@ import pytest
 from app.git_hosts import provider_for
 from app.git_hosts.base import Provider
 from tests.support.fake_hosts.azure_devops import FakeAzureDevOps
-from tests.support.fake_hosts.base import FakeHost, FakeRepo, Hook, Pull, Recorded, Token
+from tests.support.fake_hosts.base import FakeHost
 from tests.support.fake_hosts.bitbucket_cloud import FakeBitbucketCloud
 from tests.support.fake_hosts.bitbucket_server import FakeBitbucketServer
 from tests.support.fake_hosts.codecommit import FakeCodeCommit
 from tests.support.fake_hosts.gerrit import FakeGerrit
 from tests.support.fake_hosts.github import FakeGitHub
 from tests.support.fake_hosts.gitlab import FakeGitLab
+from tests.support.fake_hosts.state import FakeRepo, Hook, Pull, Recorded, Token
 
 __all__ = [
     "FAKES",

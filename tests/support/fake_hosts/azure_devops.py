@@ -26,17 +26,9 @@ from urllib.parse import unquote
 from werkzeug.wrappers import Request, Response
 
 from tests.support.fake_hosts.azure_shapes import AzureShapes, error
-from tests.support.fake_hosts.base import (
-    Call,
-    FakeHost,
-    FakeRepo,
-    Hook,
-    HostAnswer,
-    Token,
-    basic_credentials,
-    bearer_token,
-    json_response,
-)
+from tests.support.fake_hosts.base import FakeHost
+from tests.support.fake_hosts.state import Call, FakeRepo, Hook, HostAnswer, Token
+from tests.support.fake_hosts.wire import basic_credentials, bearer_token, json_response
 
 __all__ = ["FakeAzureDevOps"]
 

@@ -10,7 +10,8 @@ from urllib.parse import quote
 
 from werkzeug.wrappers import Response
 
-from tests.support.fake_hosts.base import FakeRepo, Hook, Pull, Token, iso, json_response, now
+from tests.support.fake_hosts.state import FakeRepo, Hook, Pull, Token, iso, now
+from tests.support.fake_hosts.wire import json_response
 
 _STATUS = {"open": "active", "draft": "active", "merged": "completed", "declined": "abandoned"}
 

@@ -20,40 +20,35 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from werkzeug.wrappers import Request, Response
 
-from tests.support.fake_hosts.base import (
+from tests.support.fake_hosts.base import FakeHost
+from tests.support.fake_hosts.bitbucket_cloud_shapes import BitbucketCloudShapes
+from tests.support.fake_hosts.state import (
     Call,
-    FakeHost,
     FakeRepo,
     Hook,
     HostAnswer,
-    Pull,
     Token,
+    parse_iso,
+)
+from tests.support.fake_hosts.wire import (
     basic_credentials,
     bearer_token,
     hub_signature,
     json_response,
-    now,
-    parse_iso,
 )
 
 __all__ = ["FakeBitbucketCloud"]
 
-_STATES = {"open": "OPEN", "draft": "OPEN", "merged": "MERGED", "declined": "DECLINED"}
 _CLAUSE = re.compile(r"^\s*(?P<field>[\w.]+)\s*(?P<op>!=|>=|<=|=|>|<|~)\s*(?P<value>.+?)\s*$")
 
 
 def _error(message: str, status: int, **extra: Any) -> Response:
     return json_response({"type": "error", "error": {"message": message, **extra}}, status)
-
-
-def stamp(value: datetime) -> str:
-    """Bitbucket's timestamps: ``2024-01-02T03:04:05.123456+00:00``."""
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _bbql_value(text: str) -> Any:
@@ -97,7 +92,7 @@ def bbql(query: str) -> Callable[[dict[str, Any]], bool]:
     return predicate
 
 
-class FakeBitbucketCloud(FakeHost):
+class FakeBitbucketCloud(BitbucketCloudShapes, FakeHost):
     family = "bitbucket_cloud"
     api_prefix = "/2.0"
     kinds = ("bitbucket_cloud", None)
@@ -184,73 +179,6 @@ class FakeBitbucketCloud(FakeHost):
                 f"You do not have the permission needed for this ({scope}).", 403
             ))
         return token
-
-    # -- JSON shapes -------------------------------------------------------------------
-
-    def user_json(self, login: str) -> dict[str, Any]:
-        user = self.add_user(login)
-        return {"type": "user", "display_name": user.name, "uuid": user.uuid,
-                "account_id": f"5f{user.id:022x}", "nickname": user.login,
-                "links": {"html": {"href": f"{self.url}/{{{user.uuid}}}/"}}}
-
-    def repo_uuid(self, repo: FakeRepo) -> str:
-        return "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"repo-{repo.id}")) + "}"
-
-    def repo_json(self, repo: FakeRepo, viewer: str | None = None) -> dict[str, Any]:
-        host = self.url.split("://", 1)[1]
-        https = f"http://{viewer}@{host}/{repo.name}.git" if viewer else (
-            f"{self.url}/{repo.name}.git")
-        return {
-            "type": "repository", "full_name": repo.name, "name": repo.slug, "slug": repo.slug,
-            "uuid": self.repo_uuid(repo), "is_private": True, "scm": "git",
-            "mainbranch": {"type": "branch", "name": repo.default_branch},
-            "workspace": {"type": "workspace", "slug": repo.owner, "name": repo.owner.title()},
-            "links": {
-                "self": {"href": f"{self.api_root}/repositories/{repo.name}"},
-                "html": {"href": f"{self.url}/{repo.name}"},
-                "clone": [{"name": "https", "href": https},
-                          {"name": "ssh", "href": f"git@{host.split(':')[0]}:{repo.name}.git"}],
-            },
-            "created_on": stamp(now()), "updated_on": stamp(now()),
-        }
-
-    def pull_json(self, repo: FakeRepo, pull: Pull) -> dict[str, Any]:
-        def side(branch: str) -> dict[str, Any]:
-            return {"branch": {"name": branch}, "commit": {"hash": (repo.sha(branch) or "")[:12]},
-                    "repository": {"type": "repository", "full_name": repo.name,
-                                   "uuid": self.repo_uuid(repo)}}
-
-        return {
-            "type": "pullrequest", "id": pull.number, "title": pull.title,
-            "description": pull.description or "", "state": _STATES[pull.state],
-            "draft": pull.state == "draft", "author": self.user_json(pull.author.login),
-            "source": side(pull.source), "destination": side(pull.target),
-            "reviewers": [self.user_json(u.login) for u, _ in pull.reviewers],
-            "participants": [
-                {"type": "participant", "user": self.user_json(u.login), "role": "REVIEWER",
-                 "approved": ok, "state": "approved" if ok else None}
-                for u, ok in pull.reviewers
-            ],
-            "links": {"html": {"href": f"{self.url}/{repo.name}/pull-requests/{pull.number}"},
-                      "self": {"href": f"{self.api_root}/repositories/{repo.name}/pullrequests/"
-                                       f"{pull.number}"}},
-            "created_on": stamp(pull.created_at), "updated_on": stamp(pull.updated_at),
-            "close_source_branch": False, "comment_count": 0, "task_count": 0,
-        }
-
-    def branch_json(self, repo: FakeRepo, name: str, sha: str) -> dict[str, Any]:
-        return {
-            "type": "branch", "name": name,
-            "target": {"type": "commit", "hash": sha,
-                       "repository": {"full_name": repo.name}},
-            "links": {"html": {"href": f"{self.url}/{repo.name}/branch/{name}"}},
-        }
-
-    def hook_json(self, hook: Hook) -> dict[str, Any]:
-        return {"type": "webhook_subscription", "uuid": hook.id, "url": hook.url,
-                "description": "", "subject_type": "repository", "active": hook.active,
-                "events": hook.events, "secret_set": bool(hook.secret),
-                "created_at": stamp(now())}
 
     # -- pagination ----------------------------------------------------------------------
 
@@ -377,32 +305,6 @@ class FakeBitbucketCloud(FakeHost):
         return json_response(None, 204)
 
     # -- deliveries -------------------------------------------------------------------
-
-    def push_payload(self, repo: FakeRepo, ref: str, before: str, after: str
-                     ) -> tuple[str, dict[str, Any]]:
-        kind = "tag" if ref.startswith("refs/tags/") else "branch"
-        name = ref.split("/", 2)[2]
-        commits = [
-            {"type": "commit", "hash": c["sha"], "message": c["message"], "date": c["date"],
-             "author": {"type": "author", "raw": f"{c['name']} <{c['email']}>"},
-             "links": {"html": {"href": f"{self.url}/{repo.name}/commits/{c['sha']}"}}}
-            for c in reversed(repo.commits(before, after))
-        ]
-        zero = "0" * 40
-
-        def side(sha: str) -> dict[str, Any] | None:
-            if sha == zero:
-                return None
-            return {"type": kind, "name": name, "target": {"type": "commit", "hash": sha}}
-
-        change = {
-            "old": side(before), "new": side(after), "created": before == zero,
-            "closed": after == zero, "forced": False, "truncated": len(commits) > 5,
-            "commits": commits[:5],
-        }
-        payload = {"push": {"changes": [change]}, "repository": self.repo_json(repo),
-                   "actor": self.user_json("alice")}
-        return "repo:push", payload
 
     def sign(self, hook: Hook, event: str, body: bytes) -> dict[str, str]:
         headers = {

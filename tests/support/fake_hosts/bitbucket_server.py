@@ -21,19 +21,13 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from tests.support.fake_hosts.base import (
-    Call,
-    FakeHost,
-    FakeRepo,
-    Hook,
-    HostAnswer,
-    Pull,
-    Token,
+from tests.support.fake_hosts.base import FakeHost
+from tests.support.fake_hosts.state import Call, FakeRepo, Hook, HostAnswer, Pull, Token, now
+from tests.support.fake_hosts.wire import (
     basic_credentials,
     bearer_token,
     hub_signature,
     json_response,
-    now,
 )
 
 __all__ = ["FakeBitbucketServer"]

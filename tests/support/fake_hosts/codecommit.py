@@ -30,8 +30,9 @@ from tests.support.fake_hosts.aws_protocol import (
     verify_git_password,
     verify_request,
 )
-from tests.support.fake_hosts.base import FakeHost, FakeRepo, Hook, HostAnswer, Pull, Token, now
+from tests.support.fake_hosts.base import FakeHost
 from tests.support.fake_hosts.codecommit_sns import FakeSns
+from tests.support.fake_hosts.state import FakeRepo, Hook, HostAnswer, Pull, Token, now
 
 __all__ = ["FakeCodeCommit"]
 

@@ -26,7 +26,7 @@ from tests.support.fake_hosts.aws_protocol import (
     query_answer,
     query_error,
 )
-from tests.support.fake_hosts.base import Delivery, FakeRepo, Token
+from tests.support.fake_hosts.state import Delivery, FakeRepo, Token
 
 _SIGNED = {"Notification": ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"),
            "SubscriptionConfirmation": ("Message", "MessageId", "SubscribeURL", "Timestamp",

@@ -21,18 +21,18 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
-from tests.support.fake_hosts.base import (
+from tests.support.fake_hosts.base import FakeHost
+from tests.support.fake_hosts.state import (
     Call,
     Delivery,
-    FakeHost,
     FakeRepo,
     Hook,
     HostAnswer,
     Pull,
     Token,
-    basic_credentials,
     now,
 )
+from tests.support.fake_hosts.wire import basic_credentials
 
 __all__ = ["FakeGerrit"]
 

@@ -22,20 +22,9 @@ from typing import Any, ClassVar
 
 from werkzeug.wrappers import Request, Response
 
-from tests.support.fake_hosts.base import (
-    Call,
-    FakeHost,
-    FakeRepo,
-    Hook,
-    HostAnswer,
-    Pull,
-    Token,
-    bearer_token,
-    hub_signature,
-    iso,
-    json_response,
-    now,
-)
+from tests.support.fake_hosts.base import FakeHost
+from tests.support.fake_hosts.state import Call, FakeRepo, Hook, HostAnswer, Pull, Token, iso, now
+from tests.support.fake_hosts.wire import bearer_token, hub_signature, json_response
 
 DOCS = "https://docs.github.com/rest"
 

@@ -34,7 +34,7 @@ from werkzeug.wrappers import Request, Response
 from tests.support.fake_hosts.wire import basic_credentials, bearer_token, json_response
 
 if TYPE_CHECKING:
-    from tests.support.fake_hosts.base import Recorded, Token
+    from tests.support.fake_hosts.state import Recorded, Token
 
 
 @dataclass

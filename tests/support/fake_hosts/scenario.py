@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.support.fake_hosts.base import FakeHost, FakeRepo
+from tests.support.fake_hosts.base import FakeHost
+from tests.support.fake_hosts.state import FakeRepo
 from tests.support.gitrepo import WorkRepo
 
 __all__ = ["ISSUES", "TOKENS", "Scenario", "seed"]

@@ -1,9 +1,11 @@
 """Request and response helpers every fake host uses: JSON answers, credentials read
-from the ``Authorization`` header."""
+from the ``Authorization`` header, webhook signatures."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -36,3 +38,7 @@ def bearer_token(request: Request, *schemes: str) -> str | None:
         if header.lower().startswith(scheme.lower() + " "):
             return header[len(scheme) + 1:].strip()
     return None
+
+
+def hub_signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
