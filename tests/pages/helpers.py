@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.support.browser import LiveServer, PageSession, open_page
 from tests.support.connect import ConnectActions
 
@@ -34,3 +36,34 @@ def clean(session: PageSession) -> None:
     assert session.dialogs == []
     assert session.errors == []
     assert session.blocked == []
+
+
+def api(connect: ConnectActions, site: tuple[str, str], method: str, path: str,
+        sub: str = ADMIN, **kw: Any) -> Any:
+    return connect.api(method, path, *site, sub=sub, **kw).get_json()
+
+
+def open_wizard(session: PageSession) -> None:
+    """With nothing connected yet the page opens the wizard by itself."""
+    p = session.page
+    expect(p.locator("#gb-integrations .gb-empty")).to_be_visible()
+    expect(p.locator("#gb-add-section")).to_be_visible()
+    expect(p.locator("#gb-add-toggle")).to_have_attribute("aria-expanded", "true")
+
+
+def tick(scope: Any, label: str, checked: bool = True) -> None:
+    """Set a checkbox or radio the way a user does: by clicking its label (AUI hides the
+    input itself and draws its own glyph)."""
+    box = scope.get_by_label(label)
+    if box.is_checked() != checked:
+        scope.locator("label", has_text=label).click()
+    expect(box).to_be_checked(checked=checked)
+
+
+def posted(session: PageSession, path: str, action: Any) -> Any:
+    """Run ``action`` and return the JSON body the page sent to ``path`` (our API)."""
+    with session.page.expect_request(
+            lambda r: r.method in ("POST", "PUT", "PATCH") and r.url.split("?")[0]
+            .endswith(path)) as request:
+        action()
+    return request.value.post_data_json

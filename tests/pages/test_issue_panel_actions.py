@@ -13,7 +13,6 @@ import redis
 from playwright.sync_api import expect
 
 from app.creating import NO_REPOSITORY
-from app.git_hosts.base import Provider
 from app.hosts import BY_KIND
 from tests.pages.helpers import ADMIN, DEV, clean, page
 from tests.support.browser import LiveServer
@@ -25,9 +24,7 @@ from tests.support.indexing import drain
 PANEL = "/pages/issue-development?issueKey=ABC-1&projectKey=ABC"
 
 
-@pytest.fixture(autouse=True)
-def fast_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Provider, "mutation_interval", 0.0)
+pytestmark = pytest.mark.usefixtures("fast_pacing")
 
 
 @pytest.fixture

@@ -13,19 +13,14 @@ import pytest
 import redis
 from playwright.sync_api import expect
 
-from app.git_hosts.base import Provider
-from tests.pages.helpers import ADMIN, DEV, clean, page
-from tests.pages.test_git_services import api, open_wizard, posted, tick
+from tests.pages.helpers import ADMIN, DEV, api, clean, open_wizard, page, posted, tick
 from tests.support.browser import LiveServer
 from tests.support.connect import ConnectActions
 from tests.support.fake_hosts import FakeAzureDevOps, FakeCodeCommit, FakeGerrit
 from tests.support.fake_hosts.scenario import Scenario, seed
 from tests.support.indexing import drain
 
-
-@pytest.fixture(autouse=True)
-def fast_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Provider, "mutation_interval", 0.0)
+pytestmark = pytest.mark.usefixtures("fast_pacing")
 
 
 @pytest.fixture
