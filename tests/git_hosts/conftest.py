@@ -2,6 +2,9 @@
 
 The SSRF guard really resolves host names; here ``getaddrinfo`` answers from a table so
 the tests run offline and can give a host a private address on purpose.
+
+``app.hosts`` is imported as the app does at start: it gives each provider class its
+kind's auth types, so a module run on its own sees them too.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 import pytest
 import responses
 
+import app.hosts  # noqa: F401  (binds the providers' auth types, see above)
 from app import netguard
 from app.git_hosts.base import Provider
 
