@@ -75,8 +75,6 @@ class _QuietHandler(WSGIRequestHandler):
         pass  # ``requests`` keeps the record; keep pytest output clean
 
 
-
-
 # --- the server -----------------------------------------------------------------------
 
 
