@@ -205,6 +205,9 @@ def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any
         if allow_private is not None
         else not production,
         "DATA_DIR": env.get("GITBRIDGE_DATA_DIR") or str(instance / "repos"),
+        # The development sandbox (never in production): on unless GITBRIDGE_SANDBOX=off,
+        # for a developer whose app is installed on a real Jira site through a tunnel.
+        "SANDBOX": not production and parse_bool(env.get("GITBRIDGE_SANDBOX") or "on"),
         # The development sandbox's own state (its signing key, its example repositories).
         "SANDBOX_DIR": env.get("GITBRIDGE_SANDBOX_DIR") or str(instance / "sandbox"),
         # Seconds a dead worker's repository lock outlives it (heartbeat every third).

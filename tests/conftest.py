@@ -92,6 +92,9 @@ def base_env(session_tmp: Path, fake_atlassian: FakeAtlassian) -> dict[str, str]
         "GITBRIDGE_ALLOWED_JIRA_HOSTS": "atlassian.net,127.0.0.1",
         "GITBRIDGE_DATA_DIR": str(session_tmp / "repos"),
         "GITBRIDGE_SANDBOX_DIR": str(session_tmp / "sandbox"),
+        # Half the app's routes are the sandbox's: only its own tests (and the CLI's) add
+        # it, which halves the cost of each test's app.
+        "GITBRIDGE_SANDBOX": "off",
         # The session's own metrics files (a process keeps the first directory it got).
         "PROMETHEUS_MULTIPROC_DIR": str(session_tmp / "metrics"),
     }
@@ -137,8 +140,13 @@ def connect(app: Flask, client: FlaskClient, fake_atlassian: FakeAtlassian) -> C
 def browser() -> Iterator[Any]:
     """One Chromium per test process (Playwright's sync API allows one at a time), for
     the pages' tests and the sandbox's."""
+    from playwright.sync_api import expect
+
     from tests.support.browser import launch
 
+    # Assertions wait as long as actions may (a loaded CI machine serves a page in
+    # seconds, not Playwright's default 5 s).
+    expect.set_options(timeout=15_000)
     playwright, browser = launch()
     try:
         yield browser

@@ -48,7 +48,7 @@ def ap_script(tenant: Any) -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    if app.config["ENV_NAME"] != "development":
+    if not app.config["SANDBOX"]:
         return
     from app import atlassian
     from app.sandbox import (  # noqa: F401  (routes on bp)

@@ -43,7 +43,8 @@ def sandbox(migrated: dict[str, str], tmp_path: Path, redis_conn: redis.Redis
             ) -> Iterator[Sandbox]:
     # The base URL is known only once the server listens: its host is allowed up front,
     # as a Jira host (base_env) and as the Forge installation's API host.
-    env = {**migrated, "GITBRIDGE_SANDBOX_DIR": str(tmp_path / "sandbox"),
+    env = {**migrated, "GITBRIDGE_SANDBOX": "on",
+           "GITBRIDGE_SANDBOX_DIR": str(tmp_path / "sandbox"),
            "GITBRIDGE_FORGE_API_HOSTS": "api.atlassian.com,127.0.0.1"}
     app = create_app(env, {"TESTING": True, "DATA_DIR": str(tmp_path / "repos")})
     server = make_server("127.0.0.1", 0, app, threaded=True)
