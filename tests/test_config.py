@@ -83,3 +83,18 @@ def test_host_checks_and_body_limits(tmp_path: Path) -> None:
     assert config["WEBHOOK_MAX_BYTES"] == 25 * 1024 * 1024  # GitHub's and GitLab's cap
     faster = load_config({"GITBRIDGE_HOST_CHECK_TIMEOUT": "4.5"}, str(tmp_path))
     assert faster["HOST_CHECK_TIMEOUT"] == 4.5
+
+
+def test_the_sandbox_is_on_in_development_unless_turned_off(tmp_path: Path,
+                                                            migrated: dict[str, str]) -> None:
+    assert load_config({}, str(tmp_path))["SANDBOX"] is True
+    assert load_config({"GITBRIDGE_SANDBOX": "off"}, str(tmp_path))["SANDBOX"] is False
+    production = {"GITBRIDGE_ENV": "production", "GITBRIDGE_BASE_URL": "https://gb.example.com",
+                  "GITBRIDGE_SECRET_KEY": "k", "GITBRIDGE_ENCRYPTION_KEYS": KEY,
+                  "GITBRIDGE_SANDBOX": "on"}
+    assert load_config(production, str(tmp_path))["SANDBOX"] is False
+    for setting, present in (("on", True), ("off", False)):
+        app = create_app({**migrated, "GITBRIDGE_SANDBOX": setting})
+        routes = {rule.rule for rule in app.url_map.iter_rules()}
+        assert ("/dev/" in routes) is present, setting
+        assert (app.test_client().get("/dev/").status_code == 404) is not present
