@@ -230,7 +230,7 @@ def run_line_counts(repository_id: int) -> str:
         url, creds = repository.clone_url, _credentials(repository)
         allow_private = current_app.config["ALLOW_PRIVATE_HOSTS"]
 
-        def fetch(oids: Sequence[str]) -> None:
+        def fetch(oids: Sequence[str] | None) -> None:
             mirror.fetch_blobs(url, creds, oids, allow_private=allow_private)
 
     db.session.commit()  # end the read transaction: the pass writes on its own connections

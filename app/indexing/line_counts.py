@@ -10,10 +10,13 @@ mirror's heads and tags reach; others are about to be removed by the next index 
 or came from a webhook payload the mirror never saw. Newest first (what people look
 at first), in chunks:
 
-1. the blobs the chunk's diffs read (a tree diff: :func:`~app.indexing.log.stream_blob_ids`)
-   that the mirror does not have yet, fetched in one request (partial mirrors only;
-   one request per chunk, not the one-by-one lazy fetch git would do per commit);
-2. :func:`~app.indexing.log.stream_file_stats` over the chunk, stored in batches
+1. partial mirrors only, first: the blobs the diffs read (a tree diff:
+   :func:`~app.indexing.log.stream_blob_ids`) that the mirror does not have yet, in one
+   request, never the one-by-one lazy fetch git would do per commit. A few (a push's
+   worth) by id; more than :data:`REFETCH_ABOVE` (a first pass) as one full refetch of
+   the heads and tags, which costs the server what a clone costs, where a want-list of
+   every blob of a history costs it minutes (see :meth:`Mirror.fetch_blobs`);
+2. :func:`~app.indexing.log.stream_file_stats` over each chunk, stored in batches
    (``set_file_stats``, which marks the commits counted), with progress.
 
 A pass killed half-way leaves the rest pending; the next pass continues there.
@@ -22,6 +25,7 @@ A pass killed half-way leaves the rest pending; the next pass continues there.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from typing import Protocol
 
 from app.indexing import log as gitlog
@@ -30,10 +34,15 @@ from app.indexing.gitcli import stream_git
 from app.indexing.mirror import Mirror
 from app.indexing.models import FileChange
 
-__all__ = ["BlobFetcher", "LineCountSink", "LineCounter"]
+__all__ = ["REFETCH_ABOVE", "BlobFetcher", "LineCountSink", "LineCounter"]
 
-#: Fetches the given blob ids into the mirror (one request).
-BlobFetcher = Callable[[Sequence[str]], None]
+#: Fetches the given blob ids into the mirror in one request; None: all of them.
+BlobFetcher = Callable[[Sequence[str] | None], None]
+#: Missing blobs above which the pass refetches everything rather than ask for them by
+#: id: the server prepares a want-list of blobs without delta reuse (Kafka's 104,499 took
+#: minutes), a refetch streams its stored pack (a clone's time). A push's diffs read a
+#: few hundred blobs; a first pass on any sizeable history, tens of thousands.
+REFETCH_ABOVE = 10_000
 
 
 class LineCountSink(Protocol):
@@ -55,12 +64,14 @@ class LineCounter:
     """
 
     def __init__(self, mirror: Mirror, sink: LineCountSink, fetch_blobs: BlobFetcher | None,
-                 *, chunk: int = 1000, batch_size: int = 500) -> None:
+                 *, chunk: int = 1000, batch_size: int = 500,
+                 refetch_above: int = REFETCH_ABOVE) -> None:
         self.mirror = mirror
         self.sink = sink
         self.fetch_blobs = fetch_blobs
         self.chunk = max(1, chunk)
         self.batch_size = max(1, batch_size)
+        self.refetch_above = max(0, refetch_above)
         self.repo = mirror.path
 
     def run(self) -> int:
@@ -73,19 +84,35 @@ class LineCounter:
                     if sha in pending]
         del pending
         self.sink.line_count_progress(0, len(work))
-        present = self._present_blobs() if self.fetch_blobs and work else set()
+        if self.fetch_blobs is not None and work:
+            self._fetch_missing(work)
         done = 0
         for chunk in batches(work, self.chunk):
-            if self.fetch_blobs is not None:
-                wanted = sorted(set(gitlog.stream_blob_ids(self.repo, chunk)) - present)
-                if wanted:
-                    self.fetch_blobs(wanted)
-                    present.update(wanted)
             for batch in batches(gitlog.stream_file_stats(self.repo, chunk), self.batch_size):
                 self.sink.set_file_stats(batch)
                 done += len(batch)
                 self.sink.line_count_progress(done, len(work))
         return done
+
+    def _fetch_missing(self, work: Sequence[str]) -> None:
+        """Bring in the blobs the diffs of ``work`` read that the mirror lacks: by id, or
+        all by a refetch once more than :data:`REFETCH_ABOVE` are missing (the list
+        stops growing there, so its memory is bounded too)."""
+        assert self.fetch_blobs is not None
+        present = self._present_blobs()
+        missing: set[str] = set()
+        with closing(gitlog.stream_blob_ids(self.repo, work)) as blob_ids:
+            for oid in blob_ids:
+                if oid not in present:
+                    missing.add(oid)
+                    if len(missing) > self.refetch_above:
+                        break
+        del present
+        if len(missing) > self.refetch_above:
+            del missing
+            self.fetch_blobs(None)
+        elif missing:
+            self.fetch_blobs(sorted(missing))
 
     def _present_blobs(self) -> set[str]:
         """Blobs the mirror already has (fetched lazily for a diff, or by an earlier pass):

@@ -27,7 +27,7 @@ Why this shape:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -234,7 +234,7 @@ def _file_change(change: str, path: str, old: str | None, counts: dict[str, Stat
                       stats[1] if stats else None)
 
 
-def stream_blob_ids(repo: Path, shas: Iterable[str]) -> Iterator[str]:
+def stream_blob_ids(repo: Path, shas: Iterable[str]) -> Generator[str, None, None]:
     """The blobs the diffs of these commits read (both sides of every change, no
     submodule entries), from a tree diff: what :func:`stream_file_stats` needs present.
     May repeat an id."""

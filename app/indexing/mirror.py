@@ -12,7 +12,8 @@ branches and are not part of what developers see as "the repository".
 Blobless: the first fetch is a partial clone (``--filter=blob:none``): commits and
 trees only, a quarter of a full clone's bytes, and all the first index reads (names
 and change types of files need tree diffs, never blobs). Blobs come later, from the
-line-count pass (:meth:`Mirror.fetch_blobs`) or lazily when git needs one (a diff);
+line-count pass (:meth:`Mirror.fetch_blobs`: by id for a few, a full refetch for
+the first pass) or lazily when git needs one (a diff);
 incremental fetches keep the filter. A server that refuses filters gets a full clone,
 and the report says so.
 
@@ -195,14 +196,35 @@ class Mirror:
                          check=False)
         return result.stdout.strip() == b"true"
 
-    def fetch_blobs(self, url: str, creds: GitCredentials | None, oids: Iterable[str],
-                    allow_private: bool = False) -> None:
-        """Fetch these blobs into a partial mirror in one request, as git's own lazy
-        fetch does (by object id; protocol v2 servers allow any object).
+    def fetch_blobs(self, url: str, creds: GitCredentials | None,
+                    oids: Iterable[str] | None, allow_private: bool = False) -> None:
+        """Fetch blobs into a partial mirror in one request: these ``oids``, or with
+        None every blob the heads and tags reach.
 
-        The server deltifies blobs whose stored delta base is not in the request before
-        it sends a byte, sending only 5-byte keep-alives meanwhile: the usual low-speed
-        abort (60 s under 1,000 B/s) is stretched to 10 minutes here."""
+        By id (as git's own lazy fetch does; protocol v2 servers allow any object) for a
+        few: the server deltifies blobs whose stored delta base is not in the request
+        before it sends a byte, sending only 5-byte keep-alives meanwhile (the usual
+        low-speed abort, 60 s under 1,000 B/s, is stretched to 10 minutes). For all of
+        Kafka's history (104,499 blobs) that made the line-count pass take 273 s.
+
+        All of them (None) as a ``--refetch`` of the heads and tags without a filter and
+        without haves: the server streams the same reusable pack a full clone gets (55 s
+        against 53 s for ``clone --mirror`` of the same URL, measured side by side).
+        The filter is switched off for this run only (``-c``): the mirror's config keeps
+        ``partialclonefilter=blob:none``, so later fetches stay blobless. No auto
+        maintenance: after a refetch git would repack everything into one pack (minutes
+        of CPU on a large history, for disk space alone); the next gc does that."""
+        if oids is None:
+            with self._auth(url, creds, allow_private) as auth:
+                run_git(
+                    ["fetch", "--refetch", "--no-auto-maintenance", "--no-tags",
+                     "--no-write-fetch-head", "--quiet", "--no-recurse-submodules",
+                     "origin", *FETCH_REFSPECS],
+                    git_dir=self.path, env=auth.env, timeout=self.fetch_timeout,
+                    config=[*remote_options(auth), "-c", "remote.origin.partialclonefilter="],
+                    secrets=auth.secrets,
+                )
+            return
         stdin = "".join(f"{oid}\n" for oid in oids).encode("ascii")
         if not stdin:
             return

@@ -100,6 +100,10 @@ def push_devinfo(repository_id: int) -> str:
         if outcome == "deferred":
             state = db.session.get(DevinfoState, repository_id)
             _later(state.next_attempt_at if state else None, push_devinfo, repository_id)
+        elif outcome == "held":  # not next_attempt_at: the pass's push may come sooner
+            repository = db.session.get(Repository, repository_id)
+            _later(push.files_wait_until(repository) if repository else None, push_devinfo,
+                   repository_id)
     finally:
         db.session.remove()
         lock.release()

@@ -7,9 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from rq import SimpleWorker
+
 from app import scheduler
+from app.devinfo.push import FILES_WAIT
 from app.extensions import db
+from app.jobs.jira_sync import push_devinfo
 from app.models import DevinfoState, Repository, utcnow
+from app.queue import QUEUE_NAMES, get_queue
 from tests.support.jira_site import JiraSite
 
 
@@ -192,3 +197,31 @@ def test_rewritten_history_is_deleted_from_jira(jira: JiraSite) -> None:
     jira.drain()
     assert sorted(e["message"] for e in entities(jira).values()) == ["ABC-1 keep",
                                                                     "ABC-3 instead"]
+
+
+def test_first_backfill_waits_a_bounded_time_for_line_counts(jira: JiraSite) -> None:
+    work = jira.repository()
+    work.commit("ABC-1 change", {"f.txt": "one\ntwo\n"})
+    jira.publish()
+    jira.connect_repository()
+    queues = [get_queue(name, jira.redis) for name in QUEUE_NAMES]
+    repository = None
+    while repository is None or repository.status != "indexed":  # the index run, alone
+        assert SimpleWorker(queues, connection=jira.redis).work(burst=True, max_jobs=1)
+        db.session.remove()
+        repository = db.session.execute(db.select(Repository)).scalar_one_or_none()
+    assert repository.lines_due_at is not None  # the line-count pass has not run yet
+    # Within the bound: the backfill waits for the pass (which asks for it again).
+    assert push_devinfo(repository.id) == "held"
+    assert entities(jira) == {}
+    # Past it: the commits go now, without files ...
+    repository = db.session.get(Repository, repository.id)
+    repository.last_indexed_at = utcnow() - FILES_WAIT - timedelta(seconds=1)
+    db.session.commit()
+    assert push_devinfo(repository.id) == "done"
+    (early,) = entities(jira).values()
+    assert early["fileCount"] == 1 and "files" not in early
+    # ... and again, with them, once the pass has counted.
+    jira.drain()
+    (counted,) = entities(jira).values()
+    assert counted["files"][0]["linesAdded"] == 2

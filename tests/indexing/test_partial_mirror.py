@@ -1,6 +1,7 @@
 """Blobless mirrors against a real smart-HTTP server: the partial clone, the fallback
 when the server refuses filters, incremental fetches that stay blobless, and the
-line-count pass that fetches the blobs it needs in one request per chunk."""
+line-count pass that fetches the blobs it needs in one request (by id for a few, a full
+refetch for many) and leaves later fetches blobless."""
 
 from __future__ import annotations
 
@@ -115,7 +116,7 @@ def test_server_refusing_filters_gets_a_full_clone(
     assert Indexer(mirror, sink).run().commits_added == 3
 
 
-def test_line_count_pass_fetches_blobs_per_chunk(
+def test_line_count_pass_fetches_a_few_blobs_by_id_in_one_request(
         work: WorkRepo, served_root: Path, auth_http_server: GitHttpServer,
         tmp_path: Path) -> None:
     shas = history(work)
@@ -126,16 +127,16 @@ def test_line_count_pass_fetches_blobs_per_chunk(
     mirror.fetch(url, CREDS, allow_private=True)
     sink = MemorySink()
     Indexer(mirror, sink).run()
-    fetched: list[int] = []
+    fetched: list[int | None] = []
 
-    def fetch(oids: Sequence[str]) -> None:
-        fetched.append(len(oids))
+    def fetch(oids: Sequence[str] | None) -> None:
+        fetched.append(None if oids is None else len(oids))
         mirror.fetch_blobs(url, CREDS, oids, allow_private=True)
 
     before = len(auth_http_server.requests)
     lines = LineSink(sink)
     assert LineCounter(mirror, lines, fetch, chunk=2, batch_size=1).run() == 4
-    assert len(fetched) == 2  # one request per chunk of two commits, none one by one
+    assert fetched == [5]  # one request for the five missing blobs, none one by one
     assert missing_objects(mirror) == set()
     assert all(r.headers.get("Authorization", "").startswith("Basic ")
                for r in auth_http_server.requests[before:] if r.status == 200)
@@ -150,7 +151,42 @@ def test_line_count_pass_fetches_blobs_per_chunk(
     assert lines.progress[0] == (0, 4) and lines.progress[-1] == (4, 4)
     assert [d for d, _ in lines.progress] == sorted(d for d, _ in lines.progress)
     # nothing pending: nothing fetched, nothing counted
-    assert LineCounter(mirror, lines, fetch).run() == 0 and len(fetched) == 2
+    assert LineCounter(mirror, lines, fetch).run() == 0 and fetched == [5]
+
+
+def test_line_count_pass_refetches_many_blobs_and_later_fetches_stay_blobless(
+        work: WorkRepo, served_root: Path, auth_http_server: GitHttpServer,
+        tmp_path: Path) -> None:
+    shas = history(work)
+    bare = serve(work, served_root, allow_filter="true")
+    mirror = Mirror(tmp_path / "mirror.git")
+    url = auth_http_server.url("repo.git")
+    mirror.fetch(url, CREDS, allow_private=True)
+    sink = MemorySink()
+    Indexer(mirror, sink).run()
+    fetched: list[Sequence[str] | None] = []
+
+    def fetch(oids: Sequence[str] | None) -> None:
+        fetched.append(oids)
+        mirror.fetch_blobs(url, CREDS, oids, allow_private=True)
+
+    before = len(auth_http_server.requests)
+    assert LineCounter(mirror, LineSink(sink), fetch, refetch_above=2).run() == 3
+    assert fetched == [None]  # more than two missing: everything in one refetch
+    assert missing_objects(mirror) == set()
+    assert all(r.headers.get("Authorization", "").startswith("Basic ")
+               for r in auth_http_server.requests[before:] if r.status == 200)
+    assert FileChange("src/b.py", "renamed", "src/a.py", 2, 1) in sink.file_stats[shas["move"]]
+    config = (mirror.path / "config").read_text()
+    assert "partialclonefilter = blob:none" in config and "promisor = true" in config
+    assert "127.0.0.1" not in config and SECRET not in config
+    assert not (mirror.path / "FETCH_HEAD").exists()
+
+    new = work.commit("ABC-4 more", {"c.txt": "c\n"})
+    publish(work.path, bare)
+    assert mirror.fetch(url, CREDS, allow_private=True)["partial"] is True
+    assert mirror.refs()["refs/heads/main"] == new
+    assert missing_objects(mirror) == {blob(work, new, "c.txt")}  # blobless again
 
 
 def test_line_count_pass_on_a_full_mirror_skips_unreachable(
