@@ -244,7 +244,7 @@ class DeliveryWriter:
         if conn.dialect.name == "postgresql":
             result = _pg_execute(conn, [w.delivery for w in rows.values()])
         else:
-            result = conn.execute(_INSERT, [w.delivery.row() for w in rows.values()]).tuples()
+            result = conn.execute(_INSERT, [w.delivery.row() for w in rows.values()])
         for delivery_id, integration_id, delivery_key in result:
             inserted = rows[(integration_id, delivery_key)]
             inserted.result, inserted.delivery_id = Stored.ACCEPTED, delivery_id
