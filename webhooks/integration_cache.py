@@ -63,6 +63,8 @@ class IntegrationCache:
         self._engine = engine
         self._views: OrderedDict[int, IntegrationView] = OrderedDict()
         self._lock = threading.Lock()
+        #: Integration id -> held while its view is read (one read at a time).
+        self._reading: dict[int, threading.Lock] = {}
 
     def get(self, integration_id: int) -> IntegrationView | None:
         """The integration's view; ``None`` if there is no such integration."""
@@ -71,7 +73,24 @@ class IntegrationCache:
             if view is not None and time.monotonic() - view.read_at < MAX_AGE:
                 self._views.move_to_end(integration_id)
                 return view
-        view = self._read(integration_id)
+            reading = self._reading.setdefault(integration_id, threading.Lock())
+        # One thread reads; the others wait and use what it read. When a view expires,
+        # every request thread of a burst misses at once, and each reading it (a pool
+        # checkout with its ping, a query) cost more than its delivery.
+        with reading:
+            try:
+                with self._lock:
+                    view = self._views.get(integration_id)
+                if view is None or time.monotonic() - view.read_at >= MAX_AGE:
+                    view = self._read(integration_id)
+                    self._keep(integration_id, view)
+            finally:
+                with self._lock:
+                    if self._reading.get(integration_id) is reading:
+                        del self._reading[integration_id]
+        return view
+
+    def _keep(self, integration_id: int, view: IntegrationView | None) -> None:
         with self._lock:
             if view is None:
                 self._views.pop(integration_id, None)
@@ -80,7 +99,6 @@ class IntegrationCache:
                 self._views.move_to_end(integration_id)
                 while len(self._views) > MAX_ENTRIES:
                     self._views.popitem(last=False)
-        return view
 
     def _read(self, integration_id: int) -> IntegrationView | None:
         with self._engine.connect() as conn:

@@ -22,6 +22,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, g, has_request_context, request
 from prometheus_client import Counter, Gauge, Histogram, values
@@ -128,15 +129,29 @@ def init_app(app: Flask) -> None:
     app.teardown_request(_request_ended)
 
 
+#: (metric, label values) -> its child: ``labels()`` takes a lock and checks its
+#: arguments on every call, and these run for every request. The values are few
+#: (surfaces, hosts, outcomes); a child follows its process across a fork.
+_children: dict[tuple[Any, tuple[str, ...]], Any] = {}
+
+
+def _child(metric: Any, *labels: str) -> Any:
+    child = _children.get((metric, labels))
+    if child is None:
+        child = _children.setdefault((metric, labels), metric.labels(*labels))
+    return child
+
+
 def _request_started() -> None:
     if _instruments is not None:
-        _instruments.in_progress.labels(request.blueprint or "none").inc()
-        g.metrics_counted = True
+        g.metrics_surface = surface = request.blueprint or "none"
+        _child(_instruments.in_progress, surface).inc()
 
 
 def _request_ended(_exc: BaseException | None) -> None:
-    if _instruments is not None and g.pop("metrics_counted", False):
-        _instruments.in_progress.labels(request.blueprint or "none").dec()
+    surface = g.pop("metrics_surface", None)
+    if _instruments is not None and surface is not None:
+        _child(_instruments.in_progress, surface).dec()
 
 
 # --- recording ----------------------------------------------------------------------
@@ -148,10 +163,10 @@ def delivery(outcome: str) -> None:
     if _instruments is None or not has_request_context():
         return
     host = g.get("webhook_host", "unknown")
-    _instruments.deliveries.labels(host, outcome).inc()
+    _child(_instruments.deliveries, host, outcome).inc()
     started = g.get("request_started")
     if started is not None:
-        _instruments.ingest_seconds.labels(outcome).observe(time.perf_counter() - started)
+        _child(_instruments.ingest_seconds, outcome).observe(time.perf_counter() - started)
 
 
 def job(queue: str, outcome: str, seconds: float) -> None:

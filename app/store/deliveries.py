@@ -26,15 +26,19 @@ This module is the one write path that creates deliveries; processing
 from __future__ import annotations
 
 import enum
+import functools
 import os
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
+from psycopg.types.json import Json
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from app.models import Delivery, Integration
@@ -236,10 +240,14 @@ class DeliveryWriter:
                 waiting.result = Stored.DUPLICATE
             else:
                 rows[waiting.key] = waiting
-        statement = _INSERT[conn.dialect.name == "postgresql"]
-        for row in conn.execute(statement, [w.delivery.row() for w in rows.values()]):
-            inserted = rows[(row.integration_id, row.delivery_key)]
-            inserted.result, inserted.delivery_id = Stored.ACCEPTED, row.id
+        result: Iterable[Any]
+        if conn.dialect.name == "postgresql":
+            result = _pg_execute(conn, [w.delivery for w in rows.values()])
+        else:
+            result = conn.execute(_INSERT, [w.delivery.row() for w in rows.values()])
+        for delivery_id, integration_id, delivery_key in result:
+            inserted = rows[(integration_id, delivery_key)]
+            inserted.result, inserted.delivery_id = Stored.ACCEPTED, delivery_id
         for waiting in rows.values():
             if waiting.result is None:
                 waiting.result = Stored.DUPLICATE
@@ -272,15 +280,49 @@ class DeliveryWriter:
                     "webhooks.queue_unavailable integration=%s", integration_id)
 
 
-def _insert(dialect: Any) -> Any:
-    return (dialect.insert(DELIVERIES)
-            .on_conflict_do_nothing(index_elements=["integration_id", "delivery_key"])
-            .returning(DELIVERIES.c.id, DELIVERIES.c.integration_id,
-                       DELIVERIES.c.delivery_key))
+#: SQLite's insert, built once (SQLAlchemy caches its compiled form).
+_INSERT = (sqlite.insert(DELIVERIES)
+           .on_conflict_do_nothing(index_elements=["integration_id", "delivery_key"])
+           .returning(DELIVERIES.c.id, DELIVERIES.c.integration_id, DELIVERIES.c.delivery_key))
+
+#: PostgreSQL's columns, each row's given by parameters then constants.
+_PG_COLUMNS = ("tenant_id, integration_id, host, event, delivery_key, body, headers,"
+               " repositories, received_at, status, attempts")
+_PG_PARAMETERS = 9
 
 
-#: The insert, built once (SQLAlchemy caches its compiled form): SQLite's, PostgreSQL's.
-_INSERT = (_insert(sqlite), _insert(postgresql))
+@functools.lru_cache(maxsize=MAX_BATCH_ROWS)
+def _pg_insert(rows: int) -> str:
+    """PostgreSQL's insert of ``rows`` rows, with ``$n`` placeholders for psycopg's
+    raw cursor: with SQLAlchemy's multi-row insert (11 parameters a row) psycopg
+    parsed the text of every batch of more than four rows again (it caches only
+    texts of at most 50 parameters), and that, SQLAlchemy's execution and its
+    parameter processing cost twice what this does (measured per statement)."""
+    values = ", ".join(
+        "(" + ", ".join(f"${row * _PG_PARAMETERS + i + 1}" for i in range(_PG_PARAMETERS))
+        + ", 'queued', 0)" for row in range(rows))
+    return (f"INSERT INTO {DELIVERIES.name} ({_PG_COLUMNS}) VALUES {values}"
+            " ON CONFLICT (integration_id, delivery_key) DO NOTHING"
+            " RETURNING id, integration_id, delivery_key")
+
+
+def _pg_execute(conn: Connection, deliveries: list[NewDelivery]) -> list[tuple[int, int, str]]:
+    """Run ``_pg_insert`` on the kept connection's psycopg connection; failures as
+    SQLAlchemy's (a broken connection is invalidated, so it is not kept)."""
+    params: list[Any] = []
+    for d in deliveries:
+        params += (d.tenant_id, d.integration_id, d.host, d.event, d.delivery_key, d.body,
+                   Json(d.headers), Json(d.repositories), d.received_at)
+    statement = _pg_insert(len(deliveries))
+    raw: psycopg.Connection[Any] = conn.connection.driver_connection  # type: ignore[assignment]
+    try:
+        with psycopg.RawCursor(raw) as cursor:
+            cursor.execute(statement, params)
+            return cursor.fetchall()
+    except psycopg.Error as exc:
+        if raw.broken:
+            conn.invalidate(exc)
+        raise sa.exc.DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
 
 
 def _explain(exc: BaseException) -> BaseException:
