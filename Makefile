@@ -32,7 +32,8 @@ services:
 
 # Both database passes at once, each over TEST_WORKERS processes: most of a test's time is
 # spent waiting on git, HTTP and Redis, so more processes than cores still pays. The
-# browser tests run in the SQLite pass only (they drive pages over the same JSON API).
+# browser tests and each host's whole flow over its fake run in the SQLite pass only: they
+# drive pages and host APIs over the same JSON API and store that both passes test.
 TEST_WORKERS ?= 3
 
 test: setup services lint forge-ui
@@ -42,7 +43,7 @@ test-sqlite: setup
 	GITBRIDGE_TEST_DATABASE_URL=sqlite $(PY) -m pytest -q -n $(TEST_WORKERS)
 
 test-postgres: setup
-	GITBRIDGE_TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -n $(TEST_WORKERS) -m "not browser"
+	GITBRIDGE_TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -n $(TEST_WORKERS) -m "not browser and not host_flow"
 
 # The Forge app's Custom UI resources (forge/build/), built from the Connect pages' code.
 forge-ui: setup

@@ -165,3 +165,7 @@ def test_tfs_2015_users_sign_in_with_user_and_password(tfs2015: Flow) -> None:
         "repository_id": app_id, "source": "main", "name": "ABC-9-bobs-branch"}, "dev-1", 201)
     branch = fake.repos[flow.host.name("app")].created_branches[-1]
     assert (branch.name, branch.login) == ("ABC-9-bobs-branch", "bob")
+
+
+#: A host's whole flow over the fakes; the SQLite pass runs it (see the Makefile).
+pytestmark = pytest.mark.host_flow

@@ -106,3 +106,7 @@ def test_user_app_password_as_personal_token(flow: Flow) -> None:
     assert (branch.name, branch.login) == ("ABC-9-basic", "bob")
     post = flow.fake.calls("POST", "/refs/branches")[-1]
     assert post.headers["Authorization"].startswith("Basic ")
+
+
+#: A host's whole flow over the fakes; the SQLite pass runs it (see the Makefile).
+pytestmark = pytest.mark.host_flow

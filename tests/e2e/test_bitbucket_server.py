@@ -75,3 +75,7 @@ def test_require_user_pat(flow: Flow) -> None:
 
 def test_host_trouble(flow: Flow) -> None:
     check_host_trouble(flow)
+
+
+#: A host's whole flow over the fakes; the SQLite pass runs it (see the Makefile).
+pytestmark = pytest.mark.host_flow

@@ -168,3 +168,7 @@ def test_host_trouble(flow: Flow) -> None:
     flow.drain()
     integration = flow.ok("GET", f"/api/v1/integrations/{created['id']}")
     assert integration["status"] == "error" and "access key" in integration["error"]
+
+
+#: A host's whole flow over the fakes; the SQLite pass runs it (see the Makefile).
+pytestmark = pytest.mark.host_flow

@@ -123,3 +123,7 @@ def test_require_user_pat_is_the_users_http_password(flow: Flow) -> None:
 
 def test_host_trouble(flow: Flow) -> None:
     check_host_trouble(flow)
+
+
+#: A host's whole flow over the fakes; the SQLite pass runs it (see the Makefile).
+pytestmark = pytest.mark.host_flow

@@ -114,3 +114,7 @@ def test_a_changed_selection_takes_effect_at_once(flow: Flow) -> None:
     assert flow.ok("POST", f"{url}/reindex", status=202)["scan_queued"] is True
     flow.drain()
     assert new in flow.repositories(created)
+
+
+#: A host's whole flow over the fakes; the SQLite pass runs it (see the Makefile).
+pytestmark = pytest.mark.host_flow

@@ -92,3 +92,7 @@ def test_gitlab_com_kind(connect: ConnectActions, redis_conn: redis.Redis, host:
 
 def test_host_trouble(flow: Flow) -> None:
     check_host_trouble(flow)
+
+
+#: A host's whole flow over the fakes; the SQLite pass runs it (see the Makefile).
+pytestmark = pytest.mark.host_flow
