@@ -245,7 +245,9 @@ def test_metrics_and_logs_of_a_webhook_burst_and_an_index_run(
     assert delta("gitbridge_webhook_ingest_seconds_bucket", outcome="accepted",
                  le="+Inf") == BURST + 1
     metric_files = os.listdir(deployment.env["PROMETHEUS_MULTIPROC_DIR"])
-    assert sum(f.startswith("counter_") for f in metric_files) > 2  # old workers' files
+    # Exited workers' files stay (the totals above sum them): at least one per process
+    # that counted, however gunicorn spread the burst over old and new workers.
+    assert sum(f.startswith("counter_") for f in metric_files) >= 2
     # A dead worker's in-progress gauge is dropped (gunicorn's child_exit hook).
     assert sum(f.startswith("gauge_livesum_") for f in metric_files) <= 2
     assert value(after, "gitbridge_http_requests_in_progress", surface="metrics") == 1
