@@ -25,7 +25,7 @@ from flask import Response, current_app, g, request
 from app import hosts, metrics
 from app.models import utcnow
 from app.queue import connection
-from app.store.deliveries import DeliveryWriter, IntegrationGone, NewDelivery, Stored
+from app.store.deliveries import DeliveryWriter, Expected, IntegrationGone, NewDelivery, Stored
 from webhooks import bp
 from webhooks.hosts import GenericReceiver, identify
 from webhooks.hosts.base import Incoming, Receiver, WebhookError
@@ -97,10 +97,11 @@ def _writer() -> DeliveryWriter:
 @bp.post("/<int:integration_id>")
 def receive(integration_id: int) -> Response:
     """Receive a delivery from a git host (or a CI system's generic trigger)."""
-    return finish(_receive(integration_id))
+    with _writer().expect() as expected:
+        return finish(_receive(integration_id, expected))
 
 
-def _receive(integration_id: int) -> Outcome:
+def _receive(integration_id: int, expected: Expected) -> Outcome:
     body = _read_body()
     if body is None:
         limit = current_app.config["WEBHOOK_MAX_BYTES"]
@@ -136,11 +137,11 @@ def _receive(integration_id: int) -> Outcome:
         _writer().note_seen(integration.id, now)
         return Outcome(202, "ignored", f"'{event}' deliveries need no work", integration.id,
                        receiver.host)
-    return _store(integration, receiver, incoming, event, events)
+    return _store(integration, receiver, incoming, event, events, expected)
 
 
 def _store(integration: IntegrationView, receiver: Receiver, incoming: Incoming, event: str,
-           events: list[Any]) -> Outcome:
+           events: list[Any], expected: Expected) -> Outcome:
     """Commit the delivery (acknowledged only after that); queued once committed."""
     key = receiver.delivery_key(incoming) or f"once:{uuid.uuid4().hex}"
     delivery = NewDelivery(
@@ -159,7 +160,7 @@ def _store(integration: IntegrationView, receiver: Receiver, incoming: Incoming,
         }),
     )
     try:
-        stored, delivery_id = _writer().store(delivery)
+        stored, delivery_id = _writer().store(delivery, expected)
     except IntegrationGone:
         return Outcome(404, "unknown_integration", "no integration here", integration.id)
     except sa.exc.SQLAlchemyError as exc:

@@ -14,10 +14,17 @@ next statement. Nothing is acknowledged before its commit, so a crash loses only
 deliveries nobody was told were stored.
 
 :data:`COMMITTERS` statements are in flight at once per process. One measured best:
-the fewer statements, the bigger each batch, and what a statement costs (SQLAlchemy,
-psycopg, the queueing that follows it) is mostly per statement, not per row; the
-processes' statements still overlap, and PostgreSQL flushes concurrent commits
-together.
+the fewer statements, the bigger each batch, and what a statement costs (psycopg,
+PostgreSQL's commit, the queueing that follows it) is mostly per statement, not per
+row; the processes' statements still overlap, and PostgreSQL flushes concurrent
+commits together.
+
+For the same reason a committer gathers before it writes: a request that may store a
+delivery says so when it starts (:meth:`DeliveryWriter.expect`), and a committer
+about to write waits, at most :data:`GATHER` seconds, until every such request has
+handed its row over or left without one. A quiet process writes at once (nobody is
+expected); a busy one writes the rows of all its request threads in one statement
+instead of one statement every two or three rows.
 
 This module is the one write path that creates deliveries; processing
 (``app.webhook_processing``) updates them.
@@ -29,6 +36,7 @@ import enum
 import functools
 import os
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -52,6 +60,8 @@ COMMITTERS = 1
 #: for the next one): a bound on one statement's size, never reached by small pushes.
 MAX_BATCH_ROWS = 256
 MAX_BATCH_BYTES = 16 * 1024 * 1024
+#: A committer waits at most this long for the rows of requests still on their way.
+GATHER = 0.003
 #: ``integrations.webhook_seen_at`` is written at most this often per process.
 SEEN_RESOLUTION = timedelta(minutes=1)
 
@@ -105,22 +115,52 @@ class _Waiting:
         self.key = (self.delivery.integration_id, self.delivery.delivery_key)
 
 
+class Expected:
+    """A request that may store a delivery (:meth:`DeliveryWriter.expect`); leaving
+    the ``with`` block without storing one withdraws it."""
+
+    def __init__(self, writer: DeliveryWriter) -> None:
+        self.writer, self.open = writer, True
+
+    def __enter__(self) -> Expected:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.open:
+            with self.writer._lock:
+                self.writer._arrived(self)
+
+
 class DeliveryWriter:
     """One per app and process; safe to call from any number of request threads."""
 
-    def __init__(self, engine: Engine, committers: int = COMMITTERS) -> None:
+    def __init__(self, engine: Engine, committers: int = COMMITTERS,
+                 gather: float = GATHER) -> None:
         self._engine = engine
         self._committers = committers
+        self._gather_for = gather
         self._pending: list[_Waiting] = []
         #: Guards everything below.
         self._lock = threading.Lock()
+        #: Notified when the last expected request arrives (a committer may be gathering).
+        self._arrival = threading.Condition(self._lock)
+        self._expected = 0
         self._idle: list[Connection] = []
         self._busy = 0
         self._pid = os.getpid()
         self._seen_written: dict[int, datetime] = {}
 
-    def store(self, delivery: NewDelivery) -> tuple[Stored, int | None]:
+    def expect(self) -> Expected:
+        """Announce a request that may store a delivery soon (see the module's doc)."""
+        with self._lock:
+            self._after_fork()
+            self._expected += 1
+        return Expected(self)
+
+    def store(self, delivery: NewDelivery, expected: Expected | None = None
+              ) -> tuple[Stored, int | None]:
         """Commit ``delivery`` (with whatever else is waiting); its outcome and id.
+        ``expected`` is the request's announcement, if it made one.
 
         Raises:
             IntegrationGone: its integration was removed meanwhile.
@@ -131,14 +171,17 @@ class DeliveryWriter:
         stored_for: set[int] = set()
         with self._lock:
             self._pending.append(waiting)
+            if expected is not None:
+                self._arrived(expected)
         while True:
             with self._lock:
                 if waiting.done:
                     break
                 lead = not waiting.taken and self._busy < self._committers
                 if lead:
+                    self._busy += 1  # before gathering: no second committer meanwhile
+                    self._gather()
                     batch, conn = self._take_batch(), self._take_connection()
-                    self._busy += 1
                 else:
                     waiting.wake.clear()
             if not lead:
@@ -177,6 +220,22 @@ class DeliveryWriter:
 
     # -- called with the lock held -------------------------------------------------------
 
+    def _arrived(self, expected: Expected) -> None:
+        if expected.open:
+            expected.open = False
+            self._expected -= 1
+            if self._expected == 0:
+                self._arrival.notify_all()
+
+    def _gather(self) -> None:
+        """Wait (the lock released meanwhile) for the expected requests' rows."""
+        deadline = time.monotonic() + self._gather_for
+        while self._expected > 0 and len(self._pending) < MAX_BATCH_ROWS:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            self._arrival.wait(remaining)
+
     def _take_batch(self) -> list[_Waiting]:
         batch: list[_Waiting] = []
         size = 0
@@ -187,10 +246,14 @@ class DeliveryWriter:
             size += len(batch[-1].delivery.body)
         return batch
 
+    def _after_fork(self) -> None:
+        """In a forked process the parent's connections and requests are not ours."""
+        if self._pid != os.getpid():
+            self._idle, self._pid, self._seen_written, self._expected = [], os.getpid(), {}, 0
+
     def _take_connection(self) -> Connection | None:
         """A kept connection, or None: the committer opens one outside the lock."""
-        if self._pid != os.getpid():  # forked: the parent's connections are not ours
-            self._idle, self._pid, self._seen_written = [], os.getpid(), {}
+        self._after_fork()
         return self._idle.pop() if self._idle else None
 
     def _give_back(self, conn: Connection | None) -> None:

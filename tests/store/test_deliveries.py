@@ -126,3 +126,55 @@ def test_a_database_failure_is_raised_and_nothing_is_acknowledged(
     with pytest.raises(sa.exc.OperationalError):
         writer.store(delivery(integration))
     assert stored_keys() == []
+
+
+
+def test_a_committer_gathers_the_rows_of_expected_requests(
+        app: Flask, integration: Integration, inserts: list[str]) -> None:
+    """A request still on its way (expected) is waited for: both rows go in one
+    statement, and the first is acknowledged only once the second arrived."""
+    writer = DeliveryWriter(db.engine, gather=30)
+    first, second = delivery(integration), delivery(integration)
+    on_its_way = writer.expect()
+
+    def store(item: NewDelivery) -> tuple[Stored, int | None]:
+        with app.app_context():
+            return writer.store(item)
+
+    with ThreadPoolExecutor(1) as pool:
+        storing = pool.submit(store, first)
+        time.sleep(0.3)
+        assert not storing.done()  # waiting for the expected row
+        with on_its_way:
+            assert writer.store(second, on_its_way)[0] is Stored.ACCEPTED
+        assert storing.result(timeout=10)[0] is Stored.ACCEPTED
+    assert sorted(stored_keys()) == sorted([first.delivery_key, second.delivery_key])
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL's insert bypasses the events
+        assert len(inserts) == 1
+
+
+@pytest.mark.parametrize("other", ["gone before", "withdrawn meanwhile"])
+def test_a_committer_waits_for_nobody_else(app: Flask, integration: Integration,
+                                           other: str) -> None:
+    """A quiet process writes at once; a request that leaves without a row (a ping, a
+    refused delivery) is waited for no longer."""
+    writer = DeliveryWriter(db.engine, gather=30)
+    item = delivery(integration)
+    started = time.monotonic()
+    request = writer.expect()
+    if other == "gone before":
+        request.__exit__(None, None, None)
+
+    def store() -> tuple[Stored, int | None]:
+        with app.app_context():
+            return writer.store(item)
+
+    with ThreadPoolExecutor(1) as pool:
+        storing = pool.submit(store)
+        if other == "withdrawn meanwhile":
+            time.sleep(0.3)
+            assert not storing.done()
+            request.__exit__(None, None, None)
+        assert storing.result(timeout=10)[0] is Stored.ACCEPTED
+    assert time.monotonic() - started < 10
+    assert stored_keys() == [item.delivery_key]

@@ -133,6 +133,8 @@ def test_oversized_is_refused(client: Any, integration: Integration, app: Flask)
 def test_rate_limit(client: Any, integration: Integration, app: Flask,
                     redis_conn: redis.Redis) -> None:
     app.config["WEBHOOK_RATE_PER_MINUTE"] = 2
+    if time.time() % 60 > 50:  # the limit is per minute: all three in the same one
+        time.sleep(61 - time.time() % 60)
     assert github(client, integration, delivery="a").status_code == 202
     assert github(client, integration, delivery="b").status_code == 202
     response = github(client, integration, delivery="c")
