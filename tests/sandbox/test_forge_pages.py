@@ -81,6 +81,10 @@ def test_issue_context_and_activity(forge_examples: Sandbox, browser: Any) -> No
             "gitbridge", fetchRequestInit: {method: "GET", path: "/api/v1/issues/ABC-3/development",
             headers: [["accept", "application/json"]]}})""")
         assert answer["status"] == 200 and '"ABC-3"' in answer["body"]
+        # A refusal reaches the bridge's caller as an Error, as @forge/bridge's do.
+        refused = framed.evaluate("""window.__bridge.callBridge("invoke", {path: "no-slash"})
+            .catch(e => (e instanceof Error) + ": " + e.message)""")
+        assert refused == "true: a remote call takes a method and a path on the remote (/...)"
         s.page.get_by_role("tab", name="Git commits").click()
         commits = s.frame("issue-commits")
         expect(commits.locator(".gb-commit")).to_have_count(2)

@@ -189,6 +189,10 @@ def test_repository_browser(examples: Sandbox, browser: Any) -> None:
         # A repository the user cannot browse (or that does not exist) says so.
         framed = s.framed("/pages/repository-browser")
         framed.evaluate("location.hash = 'repo/999999'")
+        # A refusal reaches AP's caller as the sandbox's message itself, not an Error.
+        refused = framed.evaluate("""AP.request({url: "https://elsewhere.example/x"})
+            .catch(e => typeof e + ": " + e)""")
+        assert refused == "string: AP.request takes a Jira REST path"
         expect(page.locator(".aui-message")).to_contain_text(
             "does not exist or you cannot browse it")
         s.goto(ADMIN_PAGE + "user-settings")
