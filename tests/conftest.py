@@ -18,6 +18,8 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db
+from app.models import Integration
+from tests.support import deliveries
 from tests.support.connect import ConnectActions
 from tests.support.fake_atlassian import FakeAtlassian
 from tests.support.services import PrivateRedis, postgres_for_worker, reset_postgres
@@ -134,6 +136,12 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def connect(app: Flask, client: FlaskClient, fake_atlassian: FakeAtlassian) -> ConnectActions:
     return ConnectActions(app, client, fake_atlassian)
+
+
+@pytest.fixture
+def webhook_integration(app: Flask) -> Integration:
+    """A tenant's GitHub integration receiving by webhook (``tests.support.deliveries``)."""
+    return deliveries.webhook_integration()
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from rq import get_current_job
 from app import index_runs, jira_sync
 from app.extensions import db
 from app.jobs import JOB_TIMEOUT, claim, lock_key
-from app.jobs.locks import HeartbeatLock, LockTimeout
+from app.jobs.locks import HeartbeatLock, LockTimeout, run_holding
 from app.models import Repository, RepositoryStatus
 from app.queue import SCHEDULED, QueueUnavailable, connection, enqueue, key
 
@@ -101,16 +101,15 @@ def count_lines(repository_id: int) -> str:
         lock.acquire(wait=5)
     except LockTimeout:
         return "busy"
-    try:
-        outcome = index_runs.run_line_counts(repository_id)
-        repository = db.session.get(Repository, repository_id)
-        if outcome in ("done", "continue") and repository is not None:
-            jira_sync.after_index([repository])  # the commits' files can go to Jira now
-    finally:
-        db.session.remove()
-        lock.release()
-    if outcome == "continue":
-        request_line_counts(repository_id)
+    return run_holding(lock, _count_lines, repository_id, again=request_line_counts)
+
+
+def _count_lines(repository_id: int) -> str:
+    """One pass, run holding the repository's line-count lock."""
+    outcome = index_runs.run_line_counts(repository_id)
+    repository = db.session.get(Repository, repository_id)
+    if outcome in ("done", "continue") and repository is not None:
+        jira_sync.after_index([repository])  # the commits' files can go to Jira now
     return outcome
 
 

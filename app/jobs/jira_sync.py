@@ -24,7 +24,7 @@ from app.atlassian import jira_for
 from app.devinfo import deletions, push
 from app.devinfo import state as states
 from app.extensions import db
-from app.jobs.locks import HeartbeatLock, LockTimeout
+from app.jobs.locks import HeartbeatLock, LockTimeout, run_holding
 from app.models import DevinfoDeletion, DevinfoState, Repository, as_utc, utcnow
 from app.queue import SCHEDULED, WEBHOOK, QueueUnavailable, connection, enqueue, get_queue, key
 from app.smart_commits import runs
@@ -95,20 +95,19 @@ def push_devinfo(repository_id: int) -> str:
     lock = _run_locked("devinfo", repository_id)
     if lock is None:
         return "busy"
-    try:
-        outcome = push.run(repository_id, jira_for)
-        if outcome == "deferred":
-            state = db.session.get(DevinfoState, repository_id)
-            _later(state.next_attempt_at if state else None, push_devinfo, repository_id)
-        elif outcome == "held":  # not next_attempt_at: the pass's push may come sooner
-            repository = db.session.get(Repository, repository_id)
-            _later(push.files_wait_until(repository) if repository else None, push_devinfo,
-                   repository_id)
-    finally:
-        db.session.remove()
-        lock.release()
-    if outcome == "continue":
-        request_push(repository_id)
+    return run_holding(lock, _push, repository_id, again=request_push)
+
+
+def _push(repository_id: int) -> str:
+    """One push, run holding the repository's devinfo lock."""
+    outcome = push.run(repository_id, jira_for)
+    if outcome == "deferred":
+        state = db.session.get(DevinfoState, repository_id)
+        _later(state.next_attempt_at if state else None, push_devinfo, repository_id)
+    elif outcome == "held":  # not next_attempt_at: the pass's push may come sooner
+        repository = db.session.get(Repository, repository_id)
+        _later(push.files_wait_until(repository) if repository else None, push_devinfo,
+               repository_id)
     return outcome
 
 
@@ -123,23 +122,22 @@ def run_smart_commits(repository_id: int) -> str:
     lock = _run_locked("smart", repository_id)
     if lock is None:
         return "busy"
-    try:
-        repository = db.session.get(Repository, repository_id)
-        state = db.session.get(DevinfoState, repository_id)
-        if repository is None:
-            return "gone"
-        wanted = state.smart_wanted_at if state else None
-        runs.mark(repository, enabled=bool(repository.integration.setting("smart_commits")))
-        outcome, wait = runs.execute(repository, jira_for)
-        if outcome == "done" and not states.finish(repository_id, wanted, "smart_wanted_at"):
-            outcome = "continue"  # commits indexed meanwhile
-        if outcome == "deferred" and wait:
-            _later(utcnow() + timedelta(seconds=wait), run_smart_commits, repository_id)
-    finally:
-        db.session.remove()
-        lock.release()
-    if outcome == "continue":
-        request_smart_commits(repository_id)
+    return run_holding(lock, _smart_commits, repository_id, again=request_smart_commits)
+
+
+def _smart_commits(repository_id: int) -> str:
+    """One smart-commit run, run holding the repository's smart lock."""
+    repository = db.session.get(Repository, repository_id)
+    state = db.session.get(DevinfoState, repository_id)
+    if repository is None:
+        return "gone"
+    wanted = state.smart_wanted_at if state else None
+    runs.mark(repository, enabled=bool(repository.integration.setting("smart_commits")))
+    outcome, wait = runs.execute(repository, jira_for)
+    if outcome == "done" and not states.finish(repository_id, wanted, "smart_wanted_at"):
+        outcome = "continue"  # commits indexed meanwhile
+    if outcome == "deferred" and wait:
+        _later(utcnow() + timedelta(seconds=wait), run_smart_commits, repository_id)
     return outcome
 
 

@@ -3,16 +3,22 @@
 The holder renews it from a heartbeat thread every third of its lifetime; a killed
 worker stops renewing, so the lock lapses within ``ttl`` seconds and another worker
 (or the scheduler's recovery sweep) can take the repository over.
+
+:func:`run_holding` is the end every job that stops after a batch shares: release the
+lock, then queue the next batch if there is more to do.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 
 import redis
 from redis.lock import Lock
+
+from app.extensions import db
 
 
 class LockTimeout(RuntimeError):
@@ -62,3 +68,21 @@ class HeartbeatLock:
         tb: TracebackType | None,
     ) -> None:
         self.release()
+
+
+def run_holding(lock: HeartbeatLock, work: Callable[[int], str], ident: int, *,
+                again: Callable[[int], object]) -> str:
+    """``work(ident)`` under ``lock`` (already acquired); returns its outcome.
+
+    Whatever happens the session is removed and the lock released. Only then, when the
+    run stopped with more to do (``"continue"``), is ``again(ident)`` asked to queue the
+    next run: that run takes the same lock, so it must not find it still held, and a
+    queue that is down must not leave the lock held (the sweep finds what is due)."""
+    try:
+        outcome = work(ident)
+    finally:
+        db.session.remove()
+        lock.release()
+    if outcome == "continue":
+        again(ident)
+    return outcome

@@ -165,17 +165,18 @@ def user_settings() -> str:
 ALL_JS = "https://connect-cdn.atl-paas.net/all.js"
 
 
-def ap_script_url() -> str:
-    """The ``AP`` script for this page: Atlassian's, unless a registered chooser (the
-    development sandbox, for pages it frames itself) names another for the tenant."""
+def ap_script_urls() -> list[str]:
+    """The scripts that give this page its ``AP``, in load order: Atlassian's, unless a
+    registered chooser (the development sandbox, for pages it frames itself) names others
+    for the tenant. The last one is the ``AP`` script (it reads the ``data-options``)."""
     tenant = g.get("tenant")
     for choose in current_app.extensions.get("ap_scripts", []):
-        if url := choose(tenant):
-            return str(url)
-    return ALL_JS
+        if urls := choose(tenant):
+            return [str(url) for url in urls]
+    return [ALL_JS]
 
 
 def init_app(app: Flask) -> None:
     app.extensions.setdefault("ap_scripts", [])
     app.register_blueprint(bp)
-    app.context_processor(lambda: {"ap_script_url": ap_script_url})
+    app.context_processor(lambda: {"ap_script_urls": ap_script_urls})

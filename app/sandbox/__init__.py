@@ -39,11 +39,22 @@ bp = Blueprint("sandbox", __name__, url_prefix="/dev", template_folder="template
                static_folder="static", static_url_path="/static")
 
 
-def ap_script(tenant: Any) -> str | None:
+#: The postMessage channel between a framed page and the sandbox page framing it: the
+#: page loads it just before its platform's stand-in (``ap.js``, ``forge-bridge.js``).
+CHANNEL_JS = "sandbox-channel.js"
+
+
+def frame_scripts(stand_in: str) -> list[str]:
+    """The URLs of the scripts a framed page loads for ``stand_in``, in load order."""
+    return [url_for("sandbox.static", filename=name) for name in (CHANNEL_JS, stand_in)]
+
+
+def ap_scripts(tenant: Any) -> list[str] | None:
     """Pages framed by the sandbox (their verified tenant is the sandbox's) load the
-    sandbox's ``AP`` instead of Atlassian's ``all.js``, which only works inside Jira."""
+    sandbox's ``AP`` instead of Atlassian's ``all.js``, which only works inside Jira:
+    its postMessage channel (shared with the Forge bridge), then ``ap.js`` on it."""
     if tenant is not None and tenant.client_key == CLIENT_KEY:
-        return url_for("sandbox.static", filename="ap.js")
+        return frame_scripts("ap.js")
     return None
 
 
@@ -65,7 +76,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(jira_rest.bp, url_prefix="/ex/jira/<cloud_id>/rest",
                            name=jira_rest.FORGE_API)
-    app.extensions["ap_scripts"].append(ap_script)
+    app.extensions["ap_scripts"].append(ap_scripts)
     app.extensions["install_keys"].trust_local(
         KID_PREFIX, lambda: app.config["BASE_URL"] + "/dev/install-keys")
     # The Forge installation: the configured app, or the sandbox's own; its FITs are

@@ -12,11 +12,11 @@ from __future__ import annotations
 import mimetypes
 from typing import Any
 
-from flask import abort, jsonify, request, session, url_for
+from flask import abort, jsonify, request, session
 from markupsafe import escape
 from werkzeug.wrappers import Response
 
-from app.sandbox import bp, forge_frames, forge_install, site
+from app.sandbox import bp, forge_frames, forge_install, frame_scripts, site
 from app.sandbox import forge_tokens as tokens
 from app.sandbox.actions import back
 from app.sandbox.views import (
@@ -28,7 +28,9 @@ from app.sandbox.views import (
     project_links,
 )
 
-BRIDGE_TAG = '<script src="{src}" data-host="{host}"></script>'
+#: The sandbox's channel, then its bridge on it, as Forge's CDN injects its own bridge.
+BRIDGE_TAGS = ('<script src="{channel}"></script>\n'
+               '  <script src="{src}" data-host="{host}"></script>')
 
 
 @bp.post("/platform")
@@ -56,7 +58,8 @@ def forge_jwks() -> Response:
 @bp.get("/forge/resources/<resource>/<path:file>")
 def forge_resource(resource: str, file: str) -> Response:
     """A file of a Custom UI resource (``forge/build``); its HTML pages get the sandbox's
-    bridge first in ``<head>``, as Forge's CDN injects its own."""
+    bridge (on its postMessage channel) first in ``<head>``, as Forge's CDN injects its
+    own."""
     root = forge_frames.resource_dir(resource)
     if root is None:
         abort(404)
@@ -69,9 +72,9 @@ def forge_resource(resource: str, file: str) -> Response:
     if path.suffix != ".html":
         return Response(path.read_bytes(),
                         mimetype=mimetypes.guess_type(path.name)[0] or "application/octet-stream")
-    tag = BRIDGE_TAG.format(src=url_for("sandbox.static", filename="forge-bridge.js"),
-                            host=escape(origin()))
-    html = path.read_text().replace("<head>", "<head>\n  " + tag, 1)
+    channel, bridge = frame_scripts("forge-bridge.js")
+    tags = BRIDGE_TAGS.format(channel=channel, src=bridge, host=escape(origin()))
+    html = path.read_text().replace("<head>", "<head>\n  " + tags, 1)
     return Response(html, mimetype="text/html")
 
 

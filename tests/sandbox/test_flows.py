@@ -13,16 +13,14 @@ from playwright.sync_api import expect
 
 from app.sandbox import host
 from tests.sandbox.conftest import Sandbox
-from tests.sandbox.test_pages import ADMIN_PAGE, connect_examples
+from tests.sandbox.test_pages import ADMIN_PAGE
 from tests.support.browser import SCREENSHOT_DIR
 from tests.support.gitrepo import init_bare
 
 
 def test_branch_and_pull_request_from_an_issue_come_back_by_webhook(
-        sandbox: Sandbox, browser: Any) -> None:
-    connect_examples(sandbox)
-    s = sandbox.open(browser, "/dev/browse/ABC-5", viewport=(1280, 1200))
-    try:
+        examples: Sandbox, browser: Any) -> None:
+    with examples.visit(browser, "/dev/browse/ABC-5", viewport=(1280, 1200)) as s:
         panel = s.frame("issue-development")
         panel.get_by_role("button", name="Create branch").click()
         form = panel.locator(".gb-create-form")
@@ -31,14 +29,14 @@ def test_branch_and_pull_request_from_an_issue_come_back_by_webhook(
         s.screenshot("create-branch-form")
         form.get_by_role("button", name="Create branch").click()
         expect(panel.locator(".gb-create-success")).to_contain_text("ABC-5-rate-limit")
-        git_dir = Path(sandbox.app.config["SANDBOX_DIR"]) / "repos" / "alpha-web.git"
+        git_dir = Path(examples.app.config["SANDBOX_DIR"]) / "repos" / "alpha-web.git"
         refs = subprocess.run(["git", "--git-dir", str(git_dir), "branch", "--list"],
                               capture_output=True, text=True, check=True).stdout
         assert "ABC-5-rate-limit" in refs
         # The host's push delivery went through the webhook pipeline: re-indexed.
-        sandbox.drain()
+        examples.drain()
         hooks = host.load()["hooks"]["alpha-web"]
-        assert len(hooks) == 1 and hooks[0]["url"].startswith(f"{sandbox.url}/webhooks/")
+        assert len(hooks) == 1 and hooks[0]["url"].startswith(f"{examples.url}/webhooks/")
         s.page.reload()
         expect(s.frame("issue-development").locator(".gb-branch", has_text="ABC-5-rate-limit")
                ).to_be_visible()
@@ -57,14 +55,11 @@ def test_branch_and_pull_request_from_an_issue_come_back_by_webhook(
         expect(panel.locator(".gb-create-success")).to_contain_text("Pull request")
         pulls = host.load()["pulls"]["alpha-web"]
         assert [p["head"] for p in pulls if p["number"] == 3] == ["feature/ABC-3-password-reset"]
-        sandbox.drain()
+        examples.drain()
         s.page.reload()
         expect(s.frame("issue-development").locator(".gb-panel-section", has_text="Pull requests")
                ).to_contain_text("ABC-5")
         s.screenshot("issue-panel-after-create")
-        s.clean()
-    finally:
-        s.close()
 
 
 def long_history(path: Path, count: int) -> Path:
@@ -86,8 +81,7 @@ def long_history(path: Path, count: int) -> Path:
 def test_local_repository_with_a_long_history(sandbox: Sandbox, browser: Any,
                                               tmp_path: Path) -> None:
     bare = long_history(tmp_path / "long-history.git", 250)
-    s = sandbox.open(browser, "/dev/", "admin", viewport=(1280, 1200))
-    try:
+    with sandbox.visit(browser, "/dev/", "admin", viewport=(1280, 1200)) as s:
         s.page.get_by_label("Or a repository on this machine").fill(str(bare))
         s.page.get_by_role("button", name="Connect", exact=True).click()
         expect(s.page.locator(".sb-message")).to_contain_text("Connected long-history")
@@ -110,24 +104,19 @@ def test_local_repository_with_a_long_history(sandbox: Sandbox, browser: Any,
         s.page.get_by_label("Or a repository on this machine").fill(str(tmp_path / "nothing"))
         s.page.get_by_role("button", name="Connect", exact=True).click()
         expect(s.page.locator(".sb-message")).to_contain_text("is not an existing directory")
-        s.clean()
-    finally:
-        s.close()
 
 
-def test_development_panel_create_branch_link(sandbox: Sandbox, browser: Any) -> None:
+def test_development_panel_create_branch_link(examples: Sandbox, browser: Any) -> None:
     """Jira's panel opens the action's templateUrl in a tab of its own with a context
     token for {jwt}: the app's page takes it, and creates the branch with it."""
-    connect_examples(sandbox)
-    s = sandbox.open(browser, "/dev/browse/ABC-2", viewport=(1280, 1000))
-    try:
+    with examples.visit(browser, "/dev/browse/ABC-2", viewport=(1280, 1000)) as s:
         with s.context.expect_page() as opened:
             s.page.locator(".sb-jira-dev").get_by_role("link", name="Create branch").click()
         tab = opened.value
         errors: list[str] = []
         tab.on("pageerror", lambda e: errors.append(str(e)))
         tab.wait_for_load_state()
-        assert tab.url.startswith(f"{sandbox.url}/pages/create-branch?issueKey=ABC-2&")
+        assert tab.url.startswith(f"{examples.url}/pages/create-branch?issueKey=ABC-2&")
         assert "jwt=" in tab.url
         form = tab.locator(".gb-create-form")
         expect(form.get_by_label("Branch name")).to_have_value(
@@ -139,6 +128,3 @@ def test_development_panel_create_branch_link(sandbox: Sandbox, browser: Any) ->
         expect(tab.locator(".gb-create-success")).to_contain_text(
             "ABC-2-remember-me-on-this-device")
         assert errors == [], errors
-        s.clean()
-    finally:
-        s.close()

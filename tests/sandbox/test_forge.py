@@ -21,16 +21,9 @@ from tests.sandbox.conftest import Sandbox
 from tests.support.connect import rsa_key
 
 
-def forge_session(sandbox: Sandbox, user: str = "admin") -> requests.Session:
-    http = requests.Session()
-    http.post(f"{sandbox.url}/dev/user", data={"user": user}, timeout=30)
-    http.post(f"{sandbox.url}/dev/platform", data={"platform": "forge"}, timeout=30)
-    return http
-
-
 def test_forge_install_through_the_lifecycle_trigger(sandbox: Sandbox) -> None:
     assert installations.find(forge_tokens.INSTALLATION_ID) is None
-    home = forge_session(sandbox).get(f"{sandbox.url}/dev/", timeout=30)
+    home = sandbox.session(platform="forge").get(f"{sandbox.url}/dev/", timeout=30)
     assert home.status_code == 200
     assert 'aria-pressed="true" aria-label="As a Forge app"' in home.text
     tenant = installations.find(forge_tokens.INSTALLATION_ID)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-import requests
 from playwright.sync_api import expect
 
 from app.sandbox import forge_tokens
@@ -25,23 +23,10 @@ def pages(sandbox: Sandbox) -> tuple[str, str]:
     return f"/dev/jira/settings/apps/{ids}", f"/dev/jira/apps/{ids}"
 
 
-@pytest.fixture
-def forge_examples(sandbox: Sandbox) -> Sandbox:
-    http = requests.Session()
-    http.post(f"{sandbox.url}/dev/user", data={"user": "admin"}, timeout=30)
-    http.post(f"{sandbox.url}/dev/platform", data={"platform": FORGE}, timeout=30)
-    answer = http.post(f"{sandbox.url}/dev/repositories/connect", data={"host": "1"}, timeout=120)
-    assert answer.status_code == 200, answer.text
-    assert "Connected the sandbox&#39;s GitHub" in answer.text
-    sandbox.drain()
-    return sandbox
-
-
 def test_admin_page_manage_repositories_and_settings(forge_examples: Sandbox,
                                                      browser: Any) -> None:
     admin, _ = pages(forge_examples)
-    s = forge_examples.open(browser, admin + "/repositories", "admin", (1280, 1400), FORGE)
-    try:
+    with forge_examples.visit(browser, admin + "/repositories", "admin", (1280, 1400), FORGE) as s:
         manage = s.frame("manage-repositories")
         for name in ("sandbox/alpha-web", "sandbox/ops-scripts"):
             expect(manage.locator(".gb-repo", has_text=name).locator(".gb-status")).to_have_text(
@@ -54,16 +39,12 @@ def test_admin_page_manage_repositories_and_settings(forge_examples: Sandbox,
         expect(settings.locator("h1")).to_have_text("Gitbridge settings", timeout=20_000)
         expect(settings.locator("#gb-branch-template")).not_to_have_value("", timeout=20_000)
         s.screenshot("forge-general-settings")
-        s.clean()
-    finally:
-        s.close()
 
 
 def test_global_page_repository_browser_and_user_settings(forge_examples: Sandbox,
                                                           browser: Any) -> None:
     _, global_page = pages(forge_examples)
-    s = forge_examples.open(browser, "/dev/", "developer", (1280, 1600), FORGE)
-    try:
+    with forge_examples.visit(browser, "/dev/", "developer", (1280, 1600), FORGE) as s:
         s.page.locator(".sb-menu", has_text="Apps").locator("summary").click()
         s.page.get_by_role("link", name="Repository browser").click()
         expect(s.page).to_have_url(forge_examples.url + global_page + "/repositories")
@@ -84,14 +65,10 @@ def test_global_page_repository_browser_and_user_settings(forge_examples: Sandbo
         expect(settings.locator(".gb-token", has_text="Sandbox GitHub")).to_have_count(
             1, timeout=20_000)
         s.screenshot("forge-user-settings")
-        s.clean()
-    finally:
-        s.close()
 
 
 def test_issue_context_and_activity(forge_examples: Sandbox, browser: Any) -> None:
-    s = forge_examples.open(browser, "/dev/browse/ABC-3", "developer", (1280, 1400), FORGE)
-    try:
+    with forge_examples.visit(browser, "/dev/browse/ABC-3", "developer", (1280, 1400), FORGE) as s:
         panel = s.frame("issue-development")
         expect(panel.locator(".gb-summary")).to_have_text("2 commits")
         expect(panel.locator(".gb-branch", has_text="feature/ABC-3-password-reset")
@@ -99,11 +76,15 @@ def test_issue_context_and_activity(forge_examples: Sandbox, browser: Any) -> No
         expect(panel.locator(".gb-panel-section", has_text="Pull requests")).to_contain_text(
             "ABC-3 Password reset by email")
         # requestRemote (the bridge's fetchRemote) reaches the remote as invokeRemote does.
-        framed = next(f for f in s.page.frames if "/forge/resources/issue-development/" in f.url)
+        framed = s.framed("/forge/resources/issue-development/")
         answer = framed.evaluate("""window.__bridge.callBridge("fetchRemote", {remoteKey:
             "gitbridge", fetchRequestInit: {method: "GET", path: "/api/v1/issues/ABC-3/development",
             headers: [["accept", "application/json"]]}})""")
         assert answer["status"] == 200 and '"ABC-3"' in answer["body"]
+        # A refusal reaches the bridge's caller as an Error, as @forge/bridge's do.
+        refused = framed.evaluate("""window.__bridge.callBridge("invoke", {path: "no-slash"})
+            .catch(e => (e instanceof Error) + ": " + e.message)""")
+        assert refused == "true: a remote call takes a method and a path on the remote (/...)"
         s.page.get_by_role("tab", name="Git commits").click()
         commits = s.frame("issue-commits")
         expect(commits.locator(".gb-commit")).to_have_count(2)
@@ -116,42 +97,27 @@ def test_issue_context_and_activity(forge_examples: Sandbox, browser: Any) -> No
         expect(rollup.locator(".gb-summary-line")).to_contain_text("2 commits")
         expect(rollup.locator(".gb-author-row")).to_contain_text("Sam Second")
         s.screenshot("forge-issue-rollup")
-        s.clean()
-    finally:
-        s.close()
 
 
 def test_project_page(forge_examples: Sandbox, browser: Any) -> None:
-    s = forge_examples.open(browser, "/dev/projects/ABC", "developer", (1280, 1600), FORGE)
-    try:
+    with forge_examples.visit(browser, "/dev/projects/ABC", "developer", (1280, 1600), FORGE) as s:
         s.page.locator(".sb-sidebar").get_by_role("link", name="Git commits").click()
         page = s.frame("project-commits")
         expect(page.locator(".gb-commit").first).to_be_visible()
         expect(page.locator(".gb-commit").first.locator(".gb-keys")).to_have_text("ABC-5")
         expect(page.locator(".gb-commit", has_text="HR-1")).to_have_count(0)
         s.screenshot("forge-project-commits")
-        s.clean()
-    finally:
-        s.close()
 
 
 def test_what_others_may_not_see_under_forge(forge_examples: Sandbox, browser: Any) -> None:
     admin, _ = pages(forge_examples)
-    s = forge_examples.open(browser, "/dev/", "developer", (1280, 900), FORGE)
-    try:
+    with forge_examples.visit(browser, "/dev/", "developer", (1280, 900), FORGE) as s:
         assert s.page.locator(".sb-nav summary").all_text_contents() == ["Projects", "Apps"]
         s.goto(admin + "/repositories")  # the URL opened directly: the app refuses
         expect(s.frame("manage-repositories").locator(".aui-message")).to_contain_text(
             "administrator")
         s.screenshot("forge-manage-repositories-developer")
-        s.clean()
-    finally:
-        s.close()
-    s = forge_examples.open(browser, "/dev/browse/ABC-1", "viewer", (1280, 900), FORGE)
-    try:
+    with forge_examples.visit(browser, "/dev/browse/ABC-1", "viewer", (1280, 900), FORGE) as s:
         expect(s.frame("issue-development").locator(".aui-message")).to_contain_text(
             "You need Browse Projects and View Development Tools")
         s.screenshot("forge-issue-viewer")
-        s.clean()
-    finally:
-        s.close()

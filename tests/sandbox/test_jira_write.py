@@ -13,11 +13,9 @@ from playwright.sync_api import expect
 
 from app.sandbox import jira_write
 from tests.sandbox.conftest import Sandbox
-from tests.sandbox.test_forge_pages import forge_examples  # noqa: F401  (fixture)
-from tests.sandbox.test_pages import examples  # noqa: F401  (fixture)
 
 
-def test_devinfo_and_smart_commits_from_the_connect_install(examples: Sandbox,  # noqa: F811
+def test_devinfo_and_smart_commits_from_the_connect_install(examples: Sandbox,
                                                             browser: Any) -> None:
     dev = jira_write.development("connect", "ABC-3")
     assert len(dev["commits"]) == 2 and len(dev["pullRequests"]) == 1
@@ -29,8 +27,7 @@ def test_devinfo_and_smart_commits_from_the_connect_install(examples: Sandbox,  
     assert [w["timeSpent"] for w in done["worklogs"]] == ["30m"]
     assert any("Nothing else read them" in c["text"] and "Dev Eloper" in c["text"]
                for c in done["comments"])
-    s = examples.open(browser, "/dev/browse/ABC-3", viewport=(1280, 1200))
-    try:
+    with examples.visit(browser, "/dev/browse/ABC-3", viewport=(1280, 1200)) as s:
         jira_panel = s.page.locator(".sb-jira-dev")
         expect(jira_panel.locator(".sb-dev-commits summary")).to_have_text("2 commits")
         expect(jira_panel.locator(".sb-dev-branches summary")).to_have_text("1 branch")
@@ -46,29 +43,20 @@ def test_devinfo_and_smart_commits_from_the_connect_install(examples: Sandbox,  
         expect(s.page.locator(".sb-worklog")).to_contain_text("logged 30m")
         expect(s.page.locator(".sb-transition")).to_contain_text("Start Progress")
         s.screenshot("smart-commit-activity")
-        s.clean()
-    finally:
-        s.close()
 
 
-def test_devinfo_from_the_forge_install(forge_examples: Sandbox,  # noqa: F811
-                                        browser: Any) -> None:
+def test_devinfo_from_the_forge_install(forge_examples: Sandbox, browser: Any) -> None:
     dev = jira_write.development("forge", "ABC-1")
     assert len(dev["commits"]) == 4
     assert jira_write.development("connect", "ABC-1")["commits"] == []
-    s = forge_examples.open(browser, "/dev/browse/ABC-1", viewport=(1280, 1200),
-                            platform="forge")
-    try:
+    with forge_examples.visit(browser, "/dev/browse/ABC-1", viewport=(1280, 1200),
+                              platform="forge") as s:
         expect(s.page.locator(".sb-jira-dev .sb-dev-commits summary")).to_have_text("4 commits")
         expect(s.frame("issue-development").locator(".gb-summary")).to_have_text("4 commits")
-        s.clean()
-    finally:
-        s.close()
 
 
 def test_only_apps_write_to_jira(sandbox: Sandbox) -> None:
-    http = requests.Session()
-    http.post(f"{sandbox.url}/dev/user", data={"user": "admin"}, timeout=30)
+    http = sandbox.session()
     body = {"repositories": [{"id": "1", "name": "r", "url": "http://x", "updateSequenceId": 1,
                               "commits": []}]}
     for method, path in (("POST", "/rest/devinfo/0.10/bulk"),
@@ -84,13 +72,7 @@ def test_only_apps_write_to_jira(sandbox: Sandbox) -> None:
 def _connect_plain(sandbox: Sandbox, platform: str) -> dict[str, Any]:
     """ops-scripts as plain git (no host pages to link to), pushed to Jira; its header
     as Jira holds it."""
-    http = requests.Session()
-    http.post(f"{sandbox.url}/dev/user", data={"user": "admin"}, timeout=30)
-    http.post(f"{sandbox.url}/dev/platform", data={"platform": platform}, timeout=30)
-    answer = http.post(f"{sandbox.url}/dev/repositories/connect", data={"example": "ops-scripts"},
-                       timeout=120)
-    assert answer.status_code == 200
-    sandbox.drain()
+    sandbox.connect({"example": "ops-scripts"}, platform)
     commits = jira_write.development(platform, "OPS-1")["commits"]
     assert len(commits) == 2
     assert {c["url"] for c in commits} == {commits[0]["repository"]["url"]}
@@ -102,17 +84,13 @@ def test_devinfo_links_open_our_page_inside_jira_connect(sandbox: Sandbox, brows
     url = repository["url"]
     assert url == (f"{sandbox.url}/dev/plugins/servlet/ac/gitbridge-for-jira/repository-browser"
                    f"?ac.repository={repository['id']}")
-    s = sandbox.open(browser, "/dev/browse/OPS-1", "developer", (1280, 1200))
-    try:
+    with sandbox.visit(browser, "/dev/browse/OPS-1", "developer", (1280, 1200)) as s:
         s.page.locator(".sb-dev-commits summary").click()
         s.page.locator(".sb-dev-commits .sb-dev-repo").first.click()
         expect(s.page).to_have_url(url)
         commits = s.frame("repository-browser").locator(".gb-browse-commit")
         expect(commits).to_have_count(4)  # that repository's history, not the list
         s.screenshot("devinfo-link-repository-browser")
-        s.clean()
-    finally:
-        s.close()
 
 
 def test_devinfo_links_open_our_page_inside_jira_forge(sandbox: Sandbox, browser: Any) -> None:
@@ -123,11 +101,7 @@ def test_devinfo_links_open_our_page_inside_jira_forge(sandbox: Sandbox, browser
         page = (f"{sandbox.url}/dev/jira/apps/{forge_tokens.app_uuid()}/"
                 f"{forge_tokens.ENVIRONMENT_UUID}/repositories")
     assert repository["url"] == page
-    s = sandbox.open(browser, "/dev/browse/OPS-1", "developer", (1280, 1200), "forge")
-    try:
+    with sandbox.visit(browser, "/dev/browse/OPS-1", "developer", (1280, 1200), "forge") as s:
         s.page.locator(".sb-dev-commits summary").click()
         s.page.locator(".sb-dev-commits .sb-dev-repo").first.click()
         expect(s.frame("repository-browser").locator(".gb-browse-row")).to_have_count(1)
-        s.clean()
-    finally:
-        s.close()

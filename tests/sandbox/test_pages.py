@@ -8,8 +8,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-import requests
 from playwright.sync_api import expect
 
 from tests.sandbox.conftest import Sandbox
@@ -17,24 +15,8 @@ from tests.sandbox.conftest import Sandbox
 ADMIN_PAGE = "/dev/plugins/servlet/ac/gitbridge-for-jira/"
 
 
-def connect_examples(sandbox: Sandbox) -> None:
-    """What the admin's "Connect the example repositories" button does, then a worker."""
-    http = requests.Session()
-    http.post(f"{sandbox.url}/dev/user", data={"user": "admin"}, timeout=30)
-    answer = http.post(f"{sandbox.url}/dev/repositories/connect", data={"host": "1"}, timeout=120)
-    assert answer.status_code == 200, answer.text
-    sandbox.drain()
-
-
-@pytest.fixture
-def examples(sandbox: Sandbox) -> Sandbox:
-    connect_examples(sandbox)
-    return sandbox
-
-
 def test_newcomer_connects_and_watches_it_index(sandbox: Sandbox, browser: Any) -> None:
-    s = sandbox.open(browser, "/dev/", "admin", viewport=(1280, 1400))
-    try:
+    with sandbox.visit(browser, "/dev/", "admin", viewport=(1280, 1400)) as s:
         p = s.page
         expect(p.locator("h1")).to_have_text("Gitbridge sandbox")
         s.screenshot("home")
@@ -55,14 +37,10 @@ def test_newcomer_connects_and_watches_it_index(sandbox: Sandbox, browser: Any) 
         s.goto(ADMIN_PAGE + "general-settings")
         expect(s.frame("general-settings").locator("h1")).to_have_text("Gitbridge settings")
         s.screenshot("general-settings")
-        s.clean()
-    finally:
-        s.close()
 
 
 def test_developer_on_an_issue(examples: Sandbox, browser: Any) -> None:
-    s = examples.open(browser, "/dev/browse/ABC-3", viewport=(1280, 1200))
-    try:
+    with examples.visit(browser, "/dev/browse/ABC-3", viewport=(1280, 1200)) as s:
         p = s.page
         panel = s.frame("issue-development")
         expect(panel.locator(".gb-summary")).to_have_text("2 commits")
@@ -86,14 +64,11 @@ def test_developer_on_an_issue(examples: Sandbox, browser: Any) -> None:
         expect(rollup.locator(".gb-summary-line")).to_contain_text("2 commits")
         expect(rollup.locator(".gb-author-row")).to_have_count(1)
         expect(rollup.locator(".gb-author-row")).to_contain_text("Sam Second")
-        s.clean()
-    finally:
-        s.close()
 
 
 def test_roll_up_sorts_rolls_up_and_shows_diffs(examples: Sandbox, browser: Any) -> None:
-    s = examples.open(browser, "/dev/browse/ABC-1?content=issue-rollup", viewport=(1280, 1600))
-    try:
+    with examples.visit(browser, "/dev/browse/ABC-1?content=issue-rollup",
+                        viewport=(1280, 1600)) as s:
         rollup = s.frame("issue-rollup")
         expect(rollup.locator(".gb-rollup-commit")).to_have_count(2)
         expect(rollup.locator(".gb-rollup-commit").first).to_contain_text(
@@ -113,14 +88,11 @@ def test_roll_up_sorts_rolls_up_and_shows_diffs(examples: Sandbox, browser: Any)
         expect(diffs).to_have_count(2)
         expect(diffs.first.locator(".gb-diff-add").first).to_be_visible()
         s.screenshot("issue-rollup")
-        s.clean()
-    finally:
-        s.close()
 
 
 def test_empty_states_and_what_others_may_not_see(examples: Sandbox, browser: Any) -> None:
-    s = examples.open(browser, "/dev/browse/ABC-6?content=issue-rollup", viewport=(1280, 900))
-    try:
+    with examples.visit(browser, "/dev/browse/ABC-6?content=issue-rollup",
+                        viewport=(1280, 900)) as s:
         expect(s.frame("issue-development").locator(".gb-empty")).to_contain_text(
             "No git activity for ABC-6 yet")
         expect(s.frame("issue-rollup").locator(".gb-empty")).to_contain_text(
@@ -134,11 +106,7 @@ def test_empty_states_and_what_others_may_not_see(examples: Sandbox, browser: An
         expect(s.frame("manage-repositories").locator(".aui-message")).to_contain_text(
             "Only Jira administrators")
         s.screenshot("manage-repositories-developer")
-        s.clean()
-    finally:
-        s.close()
-    s = examples.open(browser, "/dev/browse/ABC-1?content=issue-commits", "viewer")
-    try:
+    with examples.visit(browser, "/dev/browse/ABC-1?content=issue-commits", "viewer") as s:
         for module in ("issue-development", "issue-commits"):
             expect(s.frame(module).locator(".aui-message")).to_contain_text(
                 "You need Browse Projects and View Development Tools")
@@ -156,14 +124,10 @@ def test_empty_states_and_what_others_may_not_see(examples: Sandbox, browser: An
         file.get_by_role("button", name="Show diff").click()
         expect(file.locator(".aui-message")).to_contain_text("Could not load the diff")
         s.screenshot("project-commits-viewer")
-        s.clean()
-    finally:
-        s.close()
 
 
 def test_project_commits(examples: Sandbox, browser: Any) -> None:
-    s = examples.open(browser, "/dev/projects/ABC", viewport=(1280, 1800))
-    try:
+    with examples.visit(browser, "/dev/projects/ABC", viewport=(1280, 1800)) as s:
         s.page.get_by_role("link", name="Git commits").click()
         page = s.frame("project-commits")
         cards = page.locator(".gb-commit")
@@ -174,14 +138,10 @@ def test_project_commits(examples: Sandbox, browser: Any) -> None:
         expect(page.locator(".gb-commit", has_text="OPS-2 Nightly")).to_have_count(0)
         expect(page.locator(".gb-summary-line")).to_contain_text("in 2 repositories")
         s.screenshot("project-commits")
-        s.clean()
-    finally:
-        s.close()
 
 
 def test_repository_browser(examples: Sandbox, browser: Any) -> None:
-    s = examples.open(browser, ADMIN_PAGE + "repository-browser", viewport=(1280, 1800))
-    try:
+    with examples.visit(browser, ADMIN_PAGE + "repository-browser", viewport=(1280, 1800)) as s:
         page = s.frame("repository-browser")
         rows = page.locator(".gb-browse-row")
         expect(rows).to_have_count(2)
@@ -227,13 +187,14 @@ def test_repository_browser(examples: Sandbox, browser: Any) -> None:
         expect(page.locator(".gb-token", has_text="Sandbox GitHub")).to_be_visible()
         s.screenshot("repository-browser-tokens")
         # A repository the user cannot browse (or that does not exist) says so.
-        framed = next(f for f in s.page.frames if "/pages/repository-browser" in f.url)
+        framed = s.framed("/pages/repository-browser")
         framed.evaluate("location.hash = 'repo/999999'")
+        # A refusal reaches AP's caller as the sandbox's message itself, not an Error.
+        refused = framed.evaluate("""AP.request({url: "https://elsewhere.example/x"})
+            .catch(e => typeof e + ": " + e)""")
+        assert refused == "string: AP.request takes a Jira REST path"
         expect(page.locator(".aui-message")).to_contain_text(
             "does not exist or you cannot browse it")
         s.goto(ADMIN_PAGE + "user-settings")
         expect(s.frame("user-settings").locator(".gb-token")).to_have_count(1)
         s.screenshot("user-settings")
-        s.clean()
-    finally:
-        s.close()

@@ -14,20 +14,9 @@ import sqlalchemy as sa
 from flask import Flask
 
 from app.extensions import db
-from app.models import Delivery, Integration, Tenant, utcnow
+from app.models import Integration, utcnow
 from app.store.deliveries import DeliveryWriter, IntegrationGone, NewDelivery, Stored
-
-
-@pytest.fixture
-def integration(app: Flask) -> Integration:
-    tenant = Tenant(client_key="client-a", shared_secret="s" * 40, base_url="https://a")
-    db.session.add(tenant)
-    db.session.flush()
-    row = Integration(tenant_id=tenant.id, kind="github", display_name="gh", settings={},
-                      mode="webhook")
-    db.session.add(row)
-    db.session.commit()
-    return row
+from tests.support.deliveries import stored_deliveries
 
 
 def delivery(integration: Integration, key: str | None = None) -> NewDelivery:
@@ -56,14 +45,13 @@ def inserts(app: Flask) -> Iterator[list[str]]:
 
 
 def stored_keys() -> list[str]:
-    db.session.expire_all()
-    return list(db.session.execute(db.select(Delivery.delivery_key)).scalars())
+    return [row.delivery_key for row in stored_deliveries()]
 
 
-def test_concurrent_deliveries_share_statements(app: Flask, integration: Integration,
+def test_concurrent_deliveries_share_statements(app: Flask, webhook_integration: Integration,
                                                 inserts: list[str]) -> None:
     writer = DeliveryWriter(db.engine)
-    items = [delivery(integration) for _ in range(24)]
+    items = [delivery(webhook_integration) for _ in range(24)]
 
     def store(item: NewDelivery) -> tuple[Stored, int | None]:
         with app.app_context():
@@ -78,30 +66,30 @@ def test_concurrent_deliveries_share_statements(app: Flask, integration: Integra
     assert len(inserts) < 24 / 2
 
 
-def test_duplicates_in_one_batch_and_across_batches(app: Flask, integration: Integration,
+def test_duplicates_in_one_batch_and_across_batches(app: Flask, webhook_integration: Integration,
                                                     inserts: list[str]) -> None:
     writer = DeliveryWriter(db.engine, committers=1)
-    first = delivery(integration, "same")
+    first = delivery(webhook_integration, "same")
 
     def store(item: NewDelivery) -> Stored:
         with app.app_context():
             return writer.store(item)[0]
 
     with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(store, [delivery(integration, "other"), first,
-                                        delivery(integration, "same"),
-                                        delivery(integration, "same")]))
+        results = list(pool.map(store, [delivery(webhook_integration, "other"), first,
+                                        delivery(webhook_integration, "same"),
+                                        delivery(webhook_integration, "same")]))
     assert sorted(results) == sorted([Stored.ACCEPTED, Stored.ACCEPTED, Stored.DUPLICATE,
                                       Stored.DUPLICATE])
-    assert writer.store(delivery(integration, "same"))[0] is Stored.DUPLICATE
+    assert writer.store(delivery(webhook_integration, "same"))[0] is Stored.DUPLICATE
     assert sorted(stored_keys()) == ["other", "same"]
 
 
-def test_a_removed_integration_fails_alone(app: Flask, integration: Integration,
+def test_a_removed_integration_fails_alone(app: Flask, webhook_integration: Integration,
                                            inserts: list[str]) -> None:
     writer = DeliveryWriter(db.engine, committers=1)
-    gone = delivery(integration)
-    gone.integration_id = integration.id + 1000
+    gone = delivery(webhook_integration)
+    gone.integration_id = webhook_integration.id + 1000
 
     def store(item: NewDelivery) -> Any:
         with app.app_context():
@@ -111,8 +99,8 @@ def test_a_removed_integration_fails_alone(app: Flask, integration: Integration,
                 return exc
 
     with ThreadPoolExecutor(3) as pool:
-        futures = [pool.submit(store, delivery(integration))]  # slowed: the others wait
-        futures += [pool.submit(store, gone), pool.submit(store, delivery(integration))]
+        futures = [pool.submit(store, delivery(webhook_integration))]  # slowed: the others wait
+        futures += [pool.submit(store, gone), pool.submit(store, delivery(webhook_integration))]
         results = [f.result() for f in futures]
     assert results[0] is Stored.ACCEPTED and results[2] is Stored.ACCEPTED
     assert isinstance(results[1], IntegrationGone)
@@ -120,21 +108,21 @@ def test_a_removed_integration_fails_alone(app: Flask, integration: Integration,
 
 
 def test_a_database_failure_is_raised_and_nothing_is_acknowledged(
-        app: Flask, integration: Integration) -> None:
+        app: Flask, webhook_integration: Integration) -> None:
     broken = sa.create_engine("postgresql+psycopg://nobody@127.0.0.1:9/none")
     writer = DeliveryWriter(broken)
     with pytest.raises(sa.exc.OperationalError):
-        writer.store(delivery(integration))
+        writer.store(delivery(webhook_integration))
     assert stored_keys() == []
 
 
 
 def test_a_committer_gathers_the_rows_of_expected_requests(
-        app: Flask, integration: Integration, inserts: list[str]) -> None:
+        app: Flask, webhook_integration: Integration, inserts: list[str]) -> None:
     """A request still on its way (expected) is waited for: both rows go in one
     statement, and the first is acknowledged only once the second arrived."""
     writer = DeliveryWriter(db.engine, gather=30)
-    first, second = delivery(integration), delivery(integration)
+    first, second = delivery(webhook_integration), delivery(webhook_integration)
     on_its_way = writer.expect()
 
     def store(item: NewDelivery) -> tuple[Stored, int | None]:
@@ -154,12 +142,12 @@ def test_a_committer_gathers_the_rows_of_expected_requests(
 
 
 @pytest.mark.parametrize("other", ["gone before", "withdrawn meanwhile"])
-def test_a_committer_waits_for_nobody_else(app: Flask, integration: Integration,
+def test_a_committer_waits_for_nobody_else(app: Flask, webhook_integration: Integration,
                                            other: str) -> None:
     """A quiet process writes at once; a request that leaves without a row (a ping, a
     refused delivery) is waited for no longer."""
     writer = DeliveryWriter(db.engine, gather=30)
-    item = delivery(integration)
+    item = delivery(webhook_integration)
     started = time.monotonic()
     request = writer.expect()
     if other == "gone before":

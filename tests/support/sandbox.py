@@ -73,6 +73,11 @@ class SandboxPage:
     def frame(self, module: str) -> Any:
         return self.page.frame_locator(f"iframe[data-module='{module}']")
 
+    def framed(self, url_part: str) -> Any:
+        """The document framed from a URL containing ``url_part``, to run script in (a
+        locator of :meth:`frame` cannot)."""
+        return next(f for f in self.page.frames if url_part in f.url)
+
     def screenshot(self, name: str) -> Path:
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOT_DIR / f"sandbox-{name}.png"

@@ -18,8 +18,8 @@ from pathlib import Path
 import requests
 from flask import Flask
 
-from app.extensions import db
-from app.models import Delivery, Integration, Tenant
+from app.models import Integration
+from tests.support.deliveries import stored_deliveries
 from tests.support.services import spare_port
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -27,14 +27,8 @@ PUSH = (ROOT / "tests/fixtures/webhooks/github/payloads/push.json").read_bytes()
 
 
 def test_no_acknowledged_delivery_is_lost_when_the_server_is_killed(
-        app: Flask, migrated: dict[str, str]) -> None:
-    tenant = Tenant(client_key="client-a", shared_secret="s" * 40, base_url="https://a")
-    db.session.add(tenant)
-    db.session.flush()
-    integration = Integration(tenant_id=tenant.id, kind="github", display_name="gh",
-                              settings={}, mode="webhook")
-    db.session.add(integration)
-    db.session.commit()
+        app: Flask, migrated: dict[str, str], webhook_integration: Integration) -> None:
+    integration = webhook_integration
     url = f"/webhooks/{integration.id}"
     signature = "sha256=" + hmac.new(integration.webhook_secret.encode(), PUSH,
                                      hashlib.sha256).hexdigest()
@@ -83,7 +77,6 @@ def test_no_acknowledged_delivery_is_lost_when_the_server_is_killed(
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)
         server.wait()
-    db.session.expire_all()
-    stored = set(db.session.execute(db.select(Delivery.delivery_key)).scalars())
+    stored = {row.delivery_key for row in stored_deliveries()}
     assert len(acknowledged) >= 150
     assert set(acknowledged) <= stored

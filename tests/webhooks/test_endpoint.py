@@ -16,26 +16,15 @@ from flask import Flask
 
 from app import scheduler
 from app.extensions import db
-from app.models import Delivery, Integration, Tenant, utcnow
+from app.models import Integration, utcnow
 from app.queue import WEBHOOK, get_queue
 from tests.support.connect import ConnectActions
+from tests.support.deliveries import stored_deliveries
 from tests.support.indexing import drain
 from webhooks import integration_cache
 
 FIXTURES = Path(__file__).parent.parent / "fixtures/webhooks"
 PUSH = (FIXTURES / "github/payloads/push.with-new-branch.json").read_bytes()
-
-
-@pytest.fixture
-def integration(app: Flask) -> Integration:
-    tenant = Tenant(client_key="client-a", shared_secret="s" * 40, base_url="https://a")
-    db.session.add(tenant)
-    db.session.flush()
-    row = Integration(tenant_id=tenant.id, kind="github", display_name="gh", settings={},
-                      mode="webhook")
-    db.session.add(row)
-    db.session.commit()
-    return row
 
 
 def github(client: Any, integration: Integration, body: bytes = PUSH, *, event: str = "push",
@@ -49,21 +38,16 @@ def github(client: Any, integration: Integration, body: bytes = PUSH, *, event: 
     return client.post(f"/webhooks/{integration.id}", data=body, headers=all_headers)
 
 
-def stored() -> list[Delivery]:
-    db.session.expire_all()
-    return list(db.session.execute(db.select(Delivery)).scalars())
-
-
 def queued(conn: redis.Redis) -> int:
     return get_queue(WEBHOOK, conn).count
 
 
-def test_accepted_delivery_is_stored_then_queued(client: Any, integration: Integration,
+def test_accepted_delivery_is_stored_then_queued(client: Any, webhook_integration: Integration,
                                                  redis_conn: redis.Redis) -> None:
-    response = github(client, integration)
+    response = github(client, webhook_integration)
     assert response.status_code == 202
     assert response.get_json()["status"] == "accepted"
-    (delivery,) = stored()
+    (delivery,) = stored_deliveries()
     assert delivery.body == PUSH  # byte for byte
     assert delivery.host == "github" and delivery.event == "push"
     assert delivery.delivery_key == "d-1" and delivery.status == "queued"
@@ -72,16 +56,16 @@ def test_accepted_delivery_is_stored_then_queued(client: Any, integration: Integ
     assert queued(redis_conn) == 1
 
 
-def test_duplicates_are_recognised(client: Any, integration: Integration,
+def test_duplicates_are_recognised(client: Any, webhook_integration: Integration,
                                    redis_conn: redis.Redis) -> None:
-    assert github(client, integration).get_json()["status"] == "accepted"
-    again = github(client, integration)
+    assert github(client, webhook_integration).get_json()["status"] == "accepted"
+    again = github(client, webhook_integration)
     assert again.status_code == 202 and again.get_json()["status"] == "duplicate"
     # Hosts that send no delivery id: the same body is the same delivery.
-    assert github(client, integration, delivery=None).get_json()["status"] == "accepted"
-    assert github(client, integration, delivery=None).get_json()["status"] == "duplicate"
+    assert github(client, webhook_integration, delivery=None).get_json()["status"] == "accepted"
+    assert github(client, webhook_integration, delivery=None).get_json()["status"] == "duplicate"
     # Two deliveries, one draining job for the integration.
-    assert len(stored()) == 2 and queued(redis_conn) == 1
+    assert len(stored_deliveries()) == 2 and queued(redis_conn) == 1
 
 
 @pytest.mark.parametrize(("change", "status", "code"), [
@@ -89,57 +73,57 @@ def test_duplicates_are_recognised(client: Any, integration: Integration,
     ({"body": b"{not json"}, 400, "malformed"),
     ({"body": b"[]"}, 400, "malformed"),
 ])
-def test_refusals_store_and_queue_nothing(client: Any, integration: Integration,
+def test_refusals_store_and_queue_nothing(client: Any, webhook_integration: Integration,
                                           redis_conn: redis.Redis, change: dict[str, Any],
                                           status: int, code: str) -> None:
-    response = github(client, integration, **change)
+    response = github(client, webhook_integration, **change)
     assert response.status_code == status
     assert response.get_json()["error"]["code"] == code
-    assert stored() == [] and queued(redis_conn) == 0
+    assert stored_deliveries() == [] and queued(redis_conn) == 0
 
 
-def test_unsigned_and_unknown(client: Any, integration: Integration,
+def test_unsigned_and_unknown(client: Any, webhook_integration: Integration,
                               redis_conn: redis.Redis) -> None:
-    response = client.post(f"/webhooks/{integration.id}", data=PUSH,
+    response = client.post(f"/webhooks/{webhook_integration.id}", data=PUSH,
                            headers={"X-GitHub-Event": "push"})
     assert response.status_code == 401
     assert client.post("/webhooks/999999", data=PUSH).status_code == 404
-    response = client.post(f"/webhooks/{integration.id}", data=b'{"hello": 1}',
+    response = client.post(f"/webhooks/{webhook_integration.id}", data=b'{"hello": 1}',
                            headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "unrecognised"
-    assert stored() == [] and queued(redis_conn) == 0
+    assert stored_deliveries() == [] and queued(redis_conn) == 0
 
 
-def test_unknown_events_need_no_work(client: Any, integration: Integration,
+def test_unknown_events_need_no_work(client: Any, webhook_integration: Integration,
                                      redis_conn: redis.Redis) -> None:
     ping = (FIXTURES / "github/payloads/ping.json").read_bytes()
-    response = github(client, integration, ping, event="ping")
+    response = github(client, webhook_integration, ping, event="ping")
     assert response.status_code == 202 and response.get_json()["status"] == "ignored"
-    response = github(client, integration, b"{}", event="watch")
+    response = github(client, webhook_integration, b"{}", event="watch")
     assert response.status_code == 202
-    assert stored() == [] and queued(redis_conn) == 0
+    assert stored_deliveries() == [] and queued(redis_conn) == 0
 
 
-def test_oversized_is_refused(client: Any, integration: Integration, app: Flask) -> None:
+def test_oversized_is_refused(client: Any, webhook_integration: Integration, app: Flask) -> None:
     app.config["WEBHOOK_MAX_BYTES"] = 1000
     body = json.dumps({"padding": "x" * 2000}).encode()
-    response = github(client, integration, body)
+    response = github(client, webhook_integration, body)
     assert response.status_code == 413
     assert "at most 1,000 bytes" in response.get_json()["error"]["message"]
-    assert stored() == []
+    assert stored_deliveries() == []
 
 
-def test_rate_limit(client: Any, integration: Integration, app: Flask,
+def test_rate_limit(client: Any, webhook_integration: Integration, app: Flask,
                     redis_conn: redis.Redis) -> None:
     app.config["WEBHOOK_RATE_PER_MINUTE"] = 2
     if time.time() % 60 > 50:  # the limit is per minute: all three in the same one
         time.sleep(61 - time.time() % 60)
-    assert github(client, integration, delivery="a").status_code == 202
-    assert github(client, integration, delivery="b").status_code == 202
-    response = github(client, integration, delivery="c")
+    assert github(client, webhook_integration, delivery="a").status_code == 202
+    assert github(client, webhook_integration, delivery="b").status_code == 202
+    response = github(client, webhook_integration, delivery="c")
     assert response.status_code == 429 and int(response.headers["Retry-After"]) <= 60
-    assert len(stored()) == 2 and queued(redis_conn) == 1
+    assert len(stored_deliveries()) == 2 and queued(redis_conn) == 1
 
 
 def test_previous_secret_works_during_rotation(connect: ConnectActions,
@@ -164,12 +148,12 @@ def test_previous_secret_works_during_rotation(connect: ConnectActions,
 
 
 def test_redis_down_still_stores_and_the_sweeper_queues_later(
-        app: Flask, client: Any, integration: Integration, redis_conn: redis.Redis) -> None:
+        app: Flask, client: Any, webhook_integration: Integration, redis_conn: redis.Redis) -> None:
     app.extensions["redis"] = redis.Redis.from_url("redis://127.0.0.1:9/0",
                                                    socket_connect_timeout=0.2)
-    response = github(client, integration)
+    response = github(client, webhook_integration)
     assert response.status_code == 202  # stored durably: acknowledging is safe
-    (delivery,) = stored()
+    (delivery,) = stored_deliveries()
     assert delivery.status == "queued" and queued(redis_conn) == 0
     app.extensions["redis"] = redis.Redis.from_url(app.config["REDIS_URL"])
     delivery_id = delivery.id
@@ -177,6 +161,6 @@ def test_redis_down_still_stores_and_the_sweeper_queues_later(
     assert result["deliveries"] == [delivery_id]
     assert queued(redis_conn) == 1
     drain(redis_conn)
-    assert stored()[0].status == "processed"
+    assert stored_deliveries()[0].status == "processed"
     redis_conn.delete(scheduler.tick_key())
     assert scheduler.tick(utcnow() + timedelta(minutes=2))["deliveries"] == []

@@ -1,38 +1,14 @@
 /* The sandbox's AP: what Atlassian's all.js gives a framed page, over postMessage to the
  * sandbox page that framed it (its origin is the xdm_e parameter Jira puts on every
- * iframe URL). Loaded instead of all.js only when the sandbox frames the page. */
+ * iframe URL), through the channel of sandbox-channel.js, loaded just before it. Loaded
+ * instead of all.js only when the sandbox frames the page. */
 (function () {
   "use strict";
   var params = new URLSearchParams(window.location.search);
   var host = params.get("xdm_e");
-  var pending = {};
-  var seq = 0;
-  // Ids unique to this document: a frame that navigates keeps its window, and answers to
-  // the previous document's calls must not resolve this one's.
-  var doc = Math.random().toString(36).slice(2);
   var script = document.currentScript;
   var options = (script && script.getAttribute("data-options")) || "";
-
-  function call(method, args) {
-    // A frame being torn down (its page navigating away) has no parent left to answer.
-    if (!window.parent) { return new Promise(function () {}); }
-    return new Promise(function (resolve, reject) {
-      if (!host || window.parent === window) { reject(new Error("not framed by the sandbox")); return; }
-      seq += 1;
-      var id = doc + ":" + seq;
-      pending[id] = { resolve: resolve, reject: reject };
-      window.parent.postMessage({ gitbridgeSandbox: true, id: id, method: method, args: args || [] }, host);
-    });
-  }
-
-  window.addEventListener("message", function (event) {
-    if (event.origin !== host || event.source !== window.parent) { return; }
-    var data = event.data || {};
-    if (!data.gitbridgeSandbox || !pending[data.id]) { return; }
-    var p = pending[data.id];
-    delete pending[data.id];
-    if (data.error) { p.reject(data.error); } else { p.resolve(data.result); }
-  });
+  var call = window.gitbridgeSandboxChannel(host);
 
   function callback(promise, cb) {
     promise.then(function (value) { if (cb) { cb(value); } });

@@ -1,39 +1,15 @@
 /* The sandbox's stand-in for Forge's side of @forge/bridge in a Custom UI frame:
  * window.__bridge.callBridge, as Forge's CDN injects it before the page's scripts. Every
- * call goes over postMessage to the sandbox page that framed it (data-host), which plays
- * Forge's host page: the context, invokeRemote/requestRemote (through the sandbox's Forge
- * proxy, which mints the FIT), requestJira, navigation and the page's route. The frame
- * sizes itself to its content, as Forge's iframe resizer does. */
+ * call goes over postMessage (the channel of sandbox-channel.js, loaded just before it)
+ * to the sandbox page that framed it (data-host), which plays Forge's host page: the
+ * context, invokeRemote/requestRemote (through the sandbox's Forge proxy, which mints the
+ * FIT), requestJira, navigation and the page's route. The frame sizes itself to its
+ * content, as Forge's iframe resizer does. */
 (function () {
   "use strict";
   var script = document.currentScript;
   var host = script && script.getAttribute("data-host");
-  var pending = {};
-  var seq = 0;
-  // Ids unique to this document: a frame that navigates keeps its window, and answers to
-  // the previous document's calls must not resolve this one's.
-  var doc = Math.random().toString(36).slice(2);
-
-  function call(method, args) {
-    // A frame being torn down (its page navigating away) has no parent left to answer.
-    if (!window.parent) { return new Promise(function () {}); }
-    return new Promise(function (resolve, reject) {
-      if (!host || window.parent === window) { reject(new Error("not framed by the sandbox")); return; }
-      seq += 1;
-      var id = doc + ":" + seq;
-      pending[id] = { resolve: resolve, reject: reject };
-      window.parent.postMessage({ gitbridgeSandbox: true, id: id, method: method, args: args || [] }, host);
-    });
-  }
-
-  window.addEventListener("message", function (event) {
-    if (event.origin !== host || event.source !== window.parent) { return; }
-    var data = event.data || {};
-    if (!data.gitbridgeSandbox || !pending[data.id]) { return; }
-    var p = pending[data.id];
-    delete pending[data.id];
-    if (data.error) { p.reject(new Error(data.error)); } else { p.resolve(data.result); }
-  });
+  var call = window.gitbridgeSandboxChannel(host, { wrapErrors: true });
 
   var listeners = [];
   function route(pathname) {
