@@ -42,11 +42,13 @@ def _selected(integration: Integration, listed: list[HostRepository]) -> list[Ho
     return [r for r in listed if r.name in names]
 
 
-def _install_webhook(provider: Provider, integration: Integration,
-                     repository: Repository) -> None:
-    if repository.hook_id or not integration.setting("indexing_triggers"):
-        return
+def _create_webhook(provider: Provider, integration: Integration, repository: Repository,
+                    why: str = "") -> None:
+    """Create (or replace) the repository's hook with the current secret; what the host
+    refuses becomes the repository's ``webhook_not_created`` warning with the manual
+    steps, and no ``hook_id``, so the page shows them and the next scan tries again."""
     url = webhook_url(integration)
+    kept = [w for w in (repository.warnings or []) if w.get("code") != "webhook_not_created"]
     try:
         repository.hook_id = provider.create_webhook(
             providers.host_repository(repository), url, integration.webhook_secret)
@@ -56,11 +58,47 @@ def _install_webhook(provider: Provider, integration: Integration,
         host = hosts.get(integration.kind)
         steps = (host.hints.webhook_manual if host else None) or MANUAL_WEBHOOK_STEPS.format(
             url=url)
-        warning = {"code": "webhook_not_created",
-                   "message": f"{exc.message} {steps}",
-                   "at": utcnow().isoformat()}
-        repository.warnings = [w for w in (repository.warnings or [])
-                               if w.get("code") != "webhook_not_created"] + [warning]
+        repository.hook_id = None
+        kept.append({"code": "webhook_not_created", "message": f"{why}{exc.message} {steps}",
+                     "at": utcnow().isoformat()})
+    repository.warnings = kept
+
+
+def _install_webhook(provider: Provider, integration: Integration,
+                     repository: Repository) -> None:
+    if not repository.hook_id and integration.setting("indexing_triggers"):
+        _create_webhook(provider, integration, repository)
+
+
+def renews_webhooks(integration: Integration) -> bool:
+    """Whether a regenerated secret must reach hooks the app created: the host keeps the
+    secret in the hook's URL (a registry capability) and this integration creates them."""
+    host = hosts.get(integration.kind)
+    return bool(host and host.hook_url_has_secret and integration.mode == "full"
+                and integration.setting("indexing_triggers")
+                and any(r.hook_id for r in integration.repositories))
+
+
+def renew_webhooks(integration: Integration) -> list[str]:
+    """After the secret's regeneration: re-create each hook the app created with the new
+    secret (creation replaces ours), so the host stops calling with the old one before it
+    expires. A hook the host will not update says so on its repository, as a hook that
+    could not be created does. Returns the repositories that failed."""
+    if not renews_webhooks(integration):
+        return []
+    provider = providers.for_integration(integration)
+    expires = integration.previous_secret_expires_at
+    why = ("Gitbridge could not give this repository's webhook the new secret (the old "
+           f"one stops working {expires.strftime('%Y-%m-%d %H:%M UTC') if expires else 'soon'}"
+           "): ")
+    failed = []
+    for repository in integration.repositories:
+        if repository.hook_id:
+            _create_webhook(provider, integration, repository, why)
+            if not repository.hook_id:
+                failed.append(repository.name)
+    db.session.commit()
+    return failed
 
 
 def remove_webhook(provider: Provider | None, repository: Repository) -> None:

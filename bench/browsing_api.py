@@ -11,7 +11,8 @@ in-test Atlassian and are cached as in production.
 
 Floors:
 * compare ``v40..v50`` (about 11,000 commits): ``git rev-list`` of the range plus
-  ``git diff --raw --numstat`` between the tags, run on the same mirror;
+  ``git diff --raw --numstat`` between the tags, run on the same mirror (also the floor
+  of its next page of commits, ``?cursor=100``, which "Load more" asks for);
 * roll up of BENCH-1 (500 commits in 20 repositories): the bare SQL that reads those
   commits' rows (as the app reads them: along the issue index, LIMIT 1000);
 * a project's commits, first page (1,000 of GEN's 999,500): the bare SQL of the page;
@@ -162,6 +163,12 @@ def main() -> None:  # noqa: C901 - one linear script
                 lambda: get(f"/repositories/{real_id}/compare?base=v40&head=v50"),
                 args.requests))
             result["compare_floor_git"] = stats(timed(git_floor, args.requests))
+            # "Load more" on the page: the next 100 commits of the same two shas (the
+            # summary is computed again, so it costs what the first page does).
+            assert compare["next"] == "100", compare["next"]
+            next_page = (f"/repositories/{real_id}/compare?base={compare['base']['sha']}"
+                         f"&head={compare['head']['sha']}&cursor={compare['next']}")
+            result["compare_next_page"] = stats(timed(lambda: get(next_page), args.requests))
 
             # -- roll up -----------------------------------------------------------------
             rollup_sql = (

@@ -8,11 +8,13 @@ from typing import Any
 
 from flask import current_app
 
-from app import integrations
+from app import integrations, scanning
 from app.api import bp
 from app.api.common import require_admin, tenant_get
 from app.atlassian import api_auth_required
 from app.extensions import db
+from app.git_hosts.errors import GitHostError
+from app.jobs.scan import queue_webhook_renewal
 from app.jobs.webhooks import schedule_processing
 from app.models import Delivery, DeliveryStatus, Integration, utcnow
 from app.queue import QueueUnavailable
@@ -61,4 +63,16 @@ def regenerate_webhook_secret(integration_id: int) -> dict[str, Any]:
     integration.previous_secret_expires_at = utcnow() + SECRET_OVERLAP
     integration.webhook_secret = secrets.token_urlsafe(32)
     db.session.commit()
+    if scanning.renews_webhooks(integration):  # hooks whose URL carries the secret
+        try:
+            queue_webhook_renewal(integration.id)
+        except QueueUnavailable:
+            current_app.logger.warning("api.regenerate.queue_unavailable integration=%s",
+                                       integration.id)
+            try:
+                scanning.renew_webhooks(integration)
+            except GitHostError as exc:
+                db.session.rollback()
+                current_app.logger.warning("api.regenerate.renewal_failed integration=%s "
+                                           "code=%s", integration.id, exc.code)
     return integrations.as_json(integration)

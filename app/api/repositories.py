@@ -152,16 +152,26 @@ def _range(repository: BrowsableRepository) -> tuple[str, str]:
 @api_auth_required
 def compare_refs(repository_id: int) -> dict[str, Any]:
     """``?base=&head=``: the commits in ``base..head``, the net diff, who changed what,
-    and the issues the range mentions. ``?cursor=`` pages the commit list only."""
+    and the issues the range mentions. ``?cursor=`` (an answer's ``next``) pages the
+    commit list only, newest first; a client passes the first answer's ``base.sha`` and
+    ``head.sha`` with it, so a branch that moves meanwhile does not shift the pages."""
     repository = _repository(repository_id)
     base, head = _range(repository)
-    offset = _int_arg("cursor", 0, 0, compare.MAX_RANGE)
+    cursor = request.args.get("cursor", "")
+    if cursor and not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 6):
+        raise Problem(400, "invalid_cursor", f"?cursor= '{cursor[:40]}' is not one this call "
+                      "gave out: pass an answer's next, or leave it out for the newest commits")
     try:
         shas, truncated = compare.range_shas(repository.mirror, base, head)
         files, files_truncated = compare.net_files(repository.mirror, base, head,
                                                    mirror_git.lazy_remote(repository.id))
     except mirror_git.GitError as exc:
         raise Problem(502, "git_unavailable", exc.message) from exc
+    offset = int(cursor or 0)
+    if offset and offset >= len(shas):
+        raise Problem(400, "invalid_cursor", f"?cursor={offset} is past the end of the range "
+                      f"({len(shas)} commits): pass an answer's next, or leave it out for the "
+                      "newest commits")
     page = shas[offset:offset + COMMITS_PAGE]
     more = offset + COMMITS_PAGE < len(shas)
     summary = compare.range_summary(repository, shas)

@@ -19,12 +19,15 @@ Host notes (https://docs.aws.amazon.com/codecommit/latest/APIReference/):
   secret (SNS cannot send headers), and a repository trigger on each connected
   repository (``PutRepositoryTriggers`` replaces the whole list, so others' triggers are
   kept). The topic, and with it the subscription, goes on disconnect. The app confirms
-  the subscription with ``ConfirmSubscription`` when SNS asks.
+  the subscription with ``ConfirmSubscription`` when SNS asks. A regenerated secret
+  means a new subscription (its endpoint changed); the old one is unsubscribed once the
+  new one is confirmed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -46,6 +49,7 @@ from app.git_hosts.base import (
 )
 from app.git_hosts.codecommit_aws import git_password, translate
 
+log = logging.getLogger(__name__)
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 #: The repository trigger the app creates.
@@ -63,7 +67,8 @@ class CodeCommitProvider(Provider):
     pr_updated_field = "lastActivityDate"
     webhook_permission_hint = (
         "Indexing triggers need codecommit:GetRepositoryTriggers and "
-        "PutRepositoryTriggers, and sns:CreateTopic, Subscribe and DeleteTopic."
+        "PutRepositoryTriggers, and sns:CreateTopic, Subscribe, ListSubscriptionsByTopic, "
+        "Unsubscribe and DeleteTopic."
     )
 
     def __init__(self, **kwargs: Any) -> None:
@@ -327,11 +332,41 @@ class CodeCommitProvider(Provider):
                     return
 
     def confirm_subscription(self, topic_arn: str, subscribe_url: str) -> bool:
-        """Confirm SNS's subscription through the SDK (its endpoint resolution)."""
+        """Confirm SNS's subscription through the SDK (its endpoint resolution), then
+        retire the topic's other subscriptions to the same URL: after a regenerated
+        secret they carry the old one, and go only now so no notification falls between
+        the two. Failing that is logged: the new subscription delivers either way."""
         token = (parse_qs(urlsplit(subscribe_url).query).get("Token") or [""])[0]
+        sns = self._aws("sns")
         with self._translated(write=True):
-            self._aws("sns").confirm_subscription(TopicArn=topic_arn, Token=token)
+            confirmed = sns.confirm_subscription(TopicArn=topic_arn, Token=token).get(
+                "SubscriptionArn", "")
+        try:
+            with self._translated(write=True):
+                self._retire_others(sns, topic_arn, confirmed)
+        except errors.GitHostError as exc:
+            log.warning("git_hosts.codecommit.old_subscriptions_kept topic=%s code=%s",
+                        topic_arn, exc.code)
         return True
+
+    @staticmethod
+    def _retire_others(sns: Any, topic_arn: str, confirmed: str) -> None:
+        subscriptions: list[dict[str, Any]] = []
+        token = None
+        while True:
+            page = sns.list_subscriptions_by_topic(
+                TopicArn=topic_arn, **({"NextToken": token} if token else {}))
+            subscriptions += page.get("Subscriptions") or []
+            token = page.get("NextToken")
+            if not token:
+                break
+        url = next((str(s.get("Endpoint") or "").split("?", 1)[0] for s in subscriptions
+                    if s.get("SubscriptionArn") == confirmed), None)
+        for old in subscriptions:
+            arn = str(old.get("SubscriptionArn") or "")
+            if (url and arn != confirmed and arn.startswith("arn:")  # not PendingConfirmation
+                    and str(old.get("Endpoint") or "").split("?", 1)[0] == url):
+                sns.unsubscribe(SubscriptionArn=arn)
 
 
 def _arn_name(arn: Any) -> str:

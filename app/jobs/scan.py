@@ -16,6 +16,34 @@ def queue_scan(integration_id: int) -> None:
             description=f"scan integration {integration_id}")
 
 
+def queue_webhook_renewal(integration_id: int) -> None:
+    enqueue(MANUAL, renew_webhooks, integration_id, job_timeout=3600,
+            description=f"renew the webhooks of integration {integration_id}")
+
+
+def renew_webhooks(integration_id: int) -> str:
+    """The hooks' new secret (``app.scanning.renew_webhooks``): in the background, since
+    the host's mutations are paced a second apart."""
+    integration = db.session.get(Integration, integration_id)
+    try:
+        if integration is None:
+            return "skipped"
+        failed = scanning.renew_webhooks(integration)
+        return f"failed on {', '.join(failed)}" if failed else "renewed"
+    except RateLimited as exc:
+        get_queue(SCHEDULED).enqueue_at(exc.reset_at, renew_webhooks, integration_id)
+        return "rate limited"
+    except GitHostError as exc:  # not even a provider: the integration says why
+        db.session.rollback()
+        integration = db.session.get(Integration, integration_id)
+        if integration is not None:
+            integration.error = f"The webhooks kept the old secret: {exc.message}"[:2000]
+            db.session.commit()
+        return f"failed: {exc.code}"
+    finally:
+        db.session.remove()
+
+
 def scan_integration(integration_id: int) -> str:
     integration = db.session.get(Integration, integration_id)
     try:

@@ -49,17 +49,29 @@
     }).catch(m.actionFailed("Could not " + (enabled ? "enable " : "disable ") + integration.display_name));
   }
 
+  /* Hosts whose hooks carry the secret in their URL (Gerrit, CodeCommit) get the hooks
+   * Gitbridge created re-created with the new one, by Gitbridge (hosts.hook_url_has_secret). */
+  function renewsHooks(integration) {
+    var host = gb.hosts.get(integration.kind) || {};
+    return Boolean(host.hook_url_has_secret) && m.isAccount(integration) &&
+      (integration.settings || {}).indexing_triggers !== false;
+  }
+
   function regenerateSecret(button, integration) {
+    var renews = renewsHooks(integration);
     gb.confirm({
       title: "Regenerate the webhook secret?",
       message: ["A new secret is made for " + integration.display_name + ".",
-        "The old secret keeps working for 24 hours, so you can update the hosts one by one. After that, deliveries signed with it are refused."],
+        renews ? "Gitbridge gives the webhooks it created on the host the new secret itself; a repository whose webhook it cannot update says what to do. The old secret keeps working for 24 hours."
+          : "The old secret keeps working for 24 hours, so you can update the hosts one by one. After that, deliveries signed with it are refused."],
       confirmLabel: "Regenerate"
     }).then(function (yes) {
       if (!yes) { return; }
       return gb.busy(button, "Regenerating…", function () {
         return gb.api("POST", "/integrations/" + integration.id + "/webhook/regenerate").then(function () {
-          m.flash("success", "New webhook secret", "Update the secret on the host. The old one keeps working for 24 hours.");
+          m.flash("success", "New webhook secret", renews
+            ? "Gitbridge is giving the webhooks it created the new secret. Update any you added by hand; the old secret keeps working for 24 hours."
+            : "Update the secret on the host. The old one keeps working for 24 hours.");
           return m.refresh();
         });
       }).catch(m.actionFailed("Could not regenerate the secret"));

@@ -77,16 +77,44 @@
     out.appendChild(el("section", { className: "gb-compare-section gb-compare-files", "aria-labelledby": "gb-cmp-files" },
       el("h3", { id: "gb-cmp-files", text: "Files (net diff)" }),
       gb.files.fileList(data.files, diffPath, true)));
-    var commits = el("ol", { className: "gb-plain-list gb-commit-cards" });
-    data.commits.forEach(function (c) {
-      commits.appendChild(gb.files.commitCard(c, function (commit, file) {
-        return "/repositories/" + repo.id + "/commits/" + encodeURIComponent(commit.sha) + "/diff?path=" + encodeURIComponent(file.path);
-      }));
-    });
     out.appendChild(el("section", { className: "gb-compare-section", "aria-labelledby": "gb-cmp-commits" },
-      el("h3", { id: "gb-cmp-commits", text: "Commits" }), commits,
-      data.next ? el("p", { className: "gb-muted gb-small", text: "Showing the newest " + data.commits.length + " of " + data.total_commits + " commits." }) : null));
+      el("h3", { id: "gb-cmp-commits", text: "Commits" }), commitPages(repo, data, q)));
     return out;
+  }
+
+  /* The range's commits, a page at a time: "Load more" asks for the next page of the
+   * same two shas (so a branch that moved meanwhile does not shift the pages) and
+   * appends it; the line under the list counts what is shown against the whole range. */
+  function commitPages(repo, data, q) {
+    var list = el("ol", { className: "gb-plain-list gb-commit-cards" });
+    var count = el("p", { className: "gb-muted gb-small gb-compare-count" });
+    var foot = el("div", { className: "gb-footer" });
+    var total = data.total_commits.toLocaleString() + (data.range_truncated ? "+" : "");
+    var paged = Boolean(data.next) || data.range_truncated;  // one page: the stats say it all
+    function diffPath(commit, file) {
+      return "/repositories/" + repo.id + "/commits/" + encodeURIComponent(commit.sha) + "/diff?path=" + encodeURIComponent(file.path);
+    }
+    function add(page) {
+      page.commits.forEach(function (c) { list.appendChild(gb.files.commitCard(c, diffPath)); });
+      var shown = list.children.length;
+      count.textContent = !paged ? "" : page.next || data.range_truncated
+        ? "Showing the newest " + shown.toLocaleString() + " of " + total + " commits." +
+          (page.next ? "" : " Compare a shorter range to see older ones.")
+        : "Showing all " + gb.plural(shown, "commit") + ".";
+      gb.clear(foot);
+      if (!page.next) { return; }
+      var more = el("button", { type: "button", className: "aui-button gb-load-more", text: "Load more" });
+      more.addEventListener("click", function () {
+        gb.busy(more, "Loading…", function () {
+          return gb.api("GET", "/repositories/" + repo.id + "/compare?" + q + "&cursor=" + encodeURIComponent(page.next)).then(add, function (err) {
+            foot.appendChild(gb.message("error", null, "Could not load more commits: " + err.message));
+          });
+        }).then(gb.resize);
+      });
+      foot.appendChild(more);
+    }
+    add(data);
+    return el("div", {}, list, count, foot);
   }
 
   function render(repo, refs, panel, params, siteUrl) {

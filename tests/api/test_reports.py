@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ from app.models import Commit
 from tests.api.browsing_fixtures import get
 from tests.support.connect import ConnectActions
 from tests.support.git_http import GitHttpServer
-from tests.support.gitrepo import init_bare
+from tests.support.gitrepo import linear_history
 from tests.support.indexing import drain
 
 
@@ -132,18 +131,8 @@ def test_project_commits(connect: ConnectActions, site: Any, repo: Any) -> None:
 
 def test_project_commits_pages(tmp_path: Path, connect: ConnectActions, site: Any,
                                redis_conn: redis.Redis) -> None:
-    bare = init_bare(tmp_path / "many.git")
-    stream = []
-    for i in range(1, 1004):
-        message = f"ABC-{1 + i % 3} change {i} (ABC-9)".encode()
-        stream.append(b"commit refs/heads/main\nmark :%d\n" % i)
-        stream.append(b"committer Bob <bob@example.com> %d +0000\n" % (1_700_000_000 + i))
-        stream.append(b"data %d\n%s\n" % (len(message), message))
-        if i > 1:
-            stream.append(b"from :%d\n" % (i - 1))
-        stream.append(b"M 100644 inline f.txt\ndata %d\n%d\n\n" % (len(str(i)) + 1, i))
-    subprocess.run(["git", "--git-dir", str(bare), "fast-import", "--quiet"],
-                   input=b"".join(stream), check=True)
+    linear_history(tmp_path / "many.git",
+                   [f"ABC-{1 + i % 3} change {i} (ABC-9)" for i in range(1, 1004)])
     with GitHttpServer(tmp_path) as server:
         connect.api("POST", "/api/v1/integrations", *site, sub="admin-1",
                     json={"kind": "git", "url": server.url("many.git")})
@@ -169,3 +158,44 @@ def test_project_commits_pages(tmp_path: Path, connect: ConnectActions, site: An
     assert rollup["last_commit"]["message"].startswith("ABC-2 change 1003 ")
     assert rollup["authors"] == [{"name": "Bob", "email": "bob@example.com", "commits": 1003,
                                   "added": 1003, "removed": 1002}]
+
+
+def test_compare_pages_its_commits(tmp_path: Path, connect: ConnectActions, site: Any,
+                                   redis_conn: redis.Redis) -> None:
+    linear_history(tmp_path / "long.git", [f"ABC-1 step {i}" for i in range(1, 251)],
+                   tags={1: "start"})
+    with GitHttpServer(tmp_path) as server:
+        connect.api("POST", "/api/v1/integrations", *site, sub="admin-1",
+                    json={"kind": "git", "url": server.url("long.git")})
+        drain(redis_conn)
+    (repository,) = get(connect, site, "/api/v1/repositories").get_json()["repositories"]
+    url = f"/api/v1/repositories/{repository['id']}/compare?base=start&head=main"
+    pages, cursor = [], ""
+    while True:
+        body = get(connect, site, url + (f"&cursor={cursor}" if cursor else "")).get_json()
+        pages.append(body)
+        if body["next"] is None:
+            break
+        cursor = body["next"]
+    assert [len(p["commits"]) for p in pages] == [100, 100, 49]
+    assert [p["next"] for p in pages] == ["100", "200", None]
+    messages = [c["message"] for p in pages for c in p["commits"]]
+    assert messages == [f"ABC-1 step {i}" for i in range(250, 1, -1)]  # newest first, once
+    for page in pages:  # the summary always covers the whole range
+        assert page["total_commits"] == 249 and page["range_truncated"] is False
+        assert page["authors"][0]["commits"] == 249 and page["issues"] == ["ABC-1"]
+    last = get(connect, site, url + "&cursor=248").get_json()
+    assert [c["message"] for c in last["commits"]] == ["ABC-1 step 2"] and last["next"] is None
+    assert get(connect, site, url + "&cursor=0").get_json()["commits"] == pages[0]["commits"]
+    for cursor, said in (("249", "past the end of the range (249 commits)"),
+                         ("-1", "not one this call gave out"), ("1e2", "not one"),
+                         ("ten", "not one"), ("9999999", "not one"), ("١٠", "not one")):
+        refused = get(connect, site, url + f"&cursor={cursor}")
+        assert refused.status_code == 400, cursor
+        error = refused.get_json()["error"]
+        assert error["code"] == "invalid_cursor" and said in error["message"], error
+        assert "pass an answer's next" in error["message"]
+    empty = url.replace("base=start&head=main", "base=main&head=start")
+    assert get(connect, site, empty).get_json()["next"] is None
+    assert get(connect, site, empty + "&cursor=1").get_json()["error"]["code"] == \
+        "invalid_cursor"

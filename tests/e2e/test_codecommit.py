@@ -98,6 +98,40 @@ def test_subscription_confirmed_push_reindexes_and_disconnect_removes_all(flow: 
     assert fake.all_hooks() == [] and fake.topics == {} and fake.subscriptions == []
 
 
+def test_a_regenerated_secret_gets_a_new_subscription(flow: Flow) -> None:
+    """The subscription's endpoint carries the secret: regenerating it subscribes the new
+    endpoint, and the old subscription goes once SNS's confirmation of the new one came."""
+    host, fake = flow.host, flow.fake
+    created = flow.create()
+    flow.drain()
+    fake.deliver_confirmations(flow.send)
+    flow.drain()
+    (old,) = fake.subscriptions
+    url = f"/api/v1/integrations/{created['id']}"
+    webhook = flow.ok("POST", f"{url}/webhook/regenerate")["webhook"]
+    flow.drain()
+    assert [(s.endpoint, s.confirmed) for s in fake.subscriptions] == [
+        (old.endpoint, True), (webhook["url_with_secret"], False)]  # the old one delivers
+    (confirmation,) = fake.deliver_confirmations(flow.send)
+    assert confirmation.status == 202
+    flow.drain()
+    (subscription,) = fake.subscriptions
+    assert (subscription.endpoint, subscription.confirmed) == (webhook["url_with_secret"], True)
+    before, after = host.push("app", "ABC-8 pushed later", {"late.txt": "late\n"})
+    (delivery,) = fake.deliver_push("app", "refs/heads/main", before, after, flow.send)
+    assert delivery.status == 202
+    flow.drain()
+    assert [c["sha"] for c in flow.dev("ABC-8")["commits"]] == [after]
+
+    fake.tokens[host.admin_token].admin = False  # no longer may manage SNS
+    flow.ok("POST", f"{url}/webhook/regenerate")
+    flow.drain()
+    app = flow.repositories(created)["app"]["webhook"]
+    assert app["installed"] is False
+    assert "could not give this repository's webhook the new secret" in app["manual_steps"]
+    assert "sns:CreateTopic" in app["manual_steps"]
+
+
 def test_create_branch_and_pull_request(flow: Flow) -> None:
     check_create_as_the_app(flow)
     (branch,) = flow.fake.calls("POST", "/CreateBranch")[:1]

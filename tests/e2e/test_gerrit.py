@@ -60,6 +60,43 @@ def test_webhooks_plugin_remotes_delivery_and_disconnect(flow: Flow) -> None:
     assert delivery.event == "ref-updated" and "?secret=" in delivery.url
 
 
+def test_a_regenerated_secret_reaches_the_remotes(flow: Flow) -> None:
+    """The remote's URL carries the secret, so regenerating it re-creates the remotes; one
+    the host refuses says so on its repository, and Scan now tries again."""
+    host, fake = flow.host, flow.fake
+    created = flow.create()
+    flow.drain()
+    url = f"/api/v1/integrations/{created['id']}"
+    assert {h.secret for _, h in fake.all_hooks()} == {created["webhook"]["secret"]}
+    new = flow.ok("POST", f"{url}/webhook/regenerate")["webhook"]["secret"]
+    flow.drain()
+    assert [h.secret for _, h in fake.all_hooks()] == [new] * 3  # replaced, not added
+    before, after = host.push("app", "ABC-8 pushed later", {"late.txt": "late\n"})
+    (delivery,) = fake.deliver_push(host.name("app"), "refs/heads/main", before, after,
+                                    flow.send)
+    assert f"secret={new}" in delivery.url and delivery.status == 202
+    flow.drain()
+    assert [c["sha"] for c in flow.dev("ABC-8")["commits"]] == [after]
+
+    fake.webhooks_plugin = False
+    newer = flow.ok("POST", f"{url}/webhook/regenerate")["webhook"]
+    flow.drain()
+    for repository in flow.repositories(created).values():
+        hook = repository["webhook"]
+        assert hook["installed"] is False
+        assert hook["manual_steps"].startswith(
+            "Gitbridge could not give this repository's webhook the new secret (the old one "
+            f"stops working {newer['previous_secret_expires_at'][:10]}")
+        assert "webhooks plugin" in hook["manual_steps"]
+    assert {h.secret for _, h in fake.all_hooks()} == {new}  # still the previous secret
+    fake.webhooks_plugin = True
+    flow.ok("POST", f"{url}/scan", status=202)
+    flow.drain()
+    assert [h.secret for _, h in fake.all_hooks()] == [newer["secret"]] * 3
+    assert all(r["webhook"] == {"installed": True, "manual_steps": None}
+               for r in flow.repositories(created).values())
+
+
 def test_without_the_plugin_the_repository_says_what_to_do(
         connect: ConnectActions, redis_conn: redis.Redis, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:

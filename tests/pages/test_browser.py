@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from tests.pages.helpers import ADMIN, BROWSE_ONLY, DEV, clean, page
 from tests.support.browser import LiveServer
 from tests.support.connect import ConnectActions
 from tests.support.git_http import GitHttpServer
-from tests.support.gitrepo import WorkRepo, init_bare
+from tests.support.gitrepo import WorkRepo, init_bare, linear_history
 from tests.support.indexing import drain
 
 XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>"
@@ -309,18 +308,7 @@ def test_untrusted_text_is_shown_as_text(browser: Any, connect: ConnectActions,
 def test_load_more_commits(browser: Any, connect: ConnectActions, site: tuple[str, str],
                            live: LiveServer, tmp_path: Path, redis_conn: redis.Redis) -> None:
     """An issue with more commits than one API page: "Load more" follows ``next``."""
-    bare = init_bare(tmp_path / "many.git")
-    stream = []
-    for i in range(1, 1003):
-        message = f"ABC-7 change {i}".encode()
-        stream.append(b"commit refs/heads/main\nmark :%d\n" % i)
-        stream.append(b"committer Bob <bob@example.com> %d +0000\n" % (1_700_000_000 + i))
-        stream.append(b"data %d\n%s\n" % (len(message), message))
-        if i > 1:
-            stream.append(b"from :%d\n" % (i - 1))
-        stream.append(b"M 100644 inline f.txt\ndata %d\n%d\n\n" % (len(str(i)) + 1, i))
-    subprocess.run(["git", "--git-dir", str(bare), "fast-import", "--quiet"],
-                   input=b"".join(stream), check=True)
+    linear_history(tmp_path / "many.git", [f"ABC-7 change {i}" for i in range(1, 1003)])
     with GitHttpServer(tmp_path) as server:
         connect.api("POST", "/api/v1/integrations", *site, sub=ADMIN,
                     json={"kind": "git", "url": server.url("many.git")})

@@ -178,3 +178,39 @@ def test_user_settings_ask_each_hosts_credential(browser: Any, connect: ConnectA
         clean(s)
     finally:
         s.close()
+
+
+def test_regenerating_the_secret_renews_gerrits_remotes(
+        browser: Any, connect: ConnectActions, site: tuple[str, str], live: LiveServer,
+        gerrit: Scenario, redis_conn: redis.Redis) -> None:
+    """Gerrit's remotes carry the secret: the page says Gitbridge updates them, and a
+    repository whose remote it could not update shows what to do."""
+    created = api(connect, site, "POST", "/api/v1/integrations", json={
+        "kind": "gerrit", "display_name": "Acme Gerrit", "base_url": gerrit.fake.web_root,
+        "auth": gerrit.admin_auth, "settings": {"repositories": [gerrit.name("app")]}})
+    drain(redis_conn)
+    s = page(browser, connect, site, live, "/pages/manage-repositories", ADMIN)
+    try:
+        p = s.page
+        card = p.locator(".gb-integration", has_text="Acme Gerrit")
+        expect(card.locator(".gb-repo-webhook")).to_contain_text("Webhook installed")
+        card.locator("summary", has_text="Webhook").click()
+        card.get_by_role("button", name="Regenerate secret").click()
+        dialog = p.get_by_role("dialog")
+        expect(dialog).to_contain_text("Gitbridge gives the webhooks it created on the host "
+                                       "the new secret itself")
+        gerrit.fake.webhooks_plugin = False  # the update will be refused
+        dialog.get_by_role("button", name="Regenerate").click()
+        expect(p.locator("#gb-list-message")).to_contain_text(
+            "Gitbridge is giving the webhooks it created the new secret")
+        drain(redis_conn)
+        p.reload()
+        hook = p.locator(".gb-integration", has_text="Acme Gerrit").locator(".gb-repo-webhook")
+        expect(hook).to_contain_text("No webhook on the host")
+        expect(hook).to_contain_text("could not give this repository's webhook the new secret")
+        s.screenshot("manage-webhook-secret-not-renewed")
+        clean(s)
+    finally:
+        s.close()
+    secret = api(connect, site, "GET", f"/api/v1/integrations/{created['id']}")["webhook"]
+    assert [h.secret for _, h in gerrit.fake.all_hooks()] != [secret["secret"]]

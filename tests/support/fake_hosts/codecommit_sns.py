@@ -87,6 +87,22 @@ class FakeSns:
             return query_answer(action, None)
         if action == "Subscribe":
             return self._subscribe(form)
+        if action == "ListSubscriptionsByTopic":
+            # one per page, so callers must follow NextToken
+            mine = [s for s in self.subscriptions if s.topic == form.get("TopicArn")]
+            start = int(form.get("NextToken") or 0)
+            more = start + 1 < len(mine)
+            return query_answer(action, {"Subscriptions": [{
+                "SubscriptionArn": s.arn if s.confirmed else "PendingConfirmation",
+                "Owner": ACCOUNT, "Protocol": "https", "Endpoint": s.endpoint,
+                "TopicArn": s.topic} for s in mine[start:start + 1]],
+                **({"NextToken": str(start + 1)} if more else {})})
+        if action == "Unsubscribe":
+            if not any(s.arn == form.get("SubscriptionArn") for s in self.subscriptions):
+                raise AwsRefusal("NotFound", "Subscription does not exist", 404)
+            self.subscriptions = [s for s in self.subscriptions
+                                  if s.arn != form.get("SubscriptionArn")]
+            return query_answer(action, None)
         if action == "ConfirmSubscription":
             for sub in self.subscriptions:
                 if sub.topic == form.get("TopicArn") and sub.token == form.get("Token"):
