@@ -52,11 +52,17 @@ class Instruments:
 _instruments: Instruments | None = None
 _setup_lock = threading.Lock()
 #: Which process's files this one writes (``process_identifier`` of the value class).
-_identity: dict[str, str | None] = {"override": None}
+_identity: dict[str, str | None] = {"override": None, "pid": None}
+#: prometheus-client asks for the identity on every update (to notice a fork): keep
+#: this process's, forgotten in a forked child.
+os.register_at_fork(after_in_child=lambda: _identity.update(pid=None))
 
 
 def _process_identity() -> str:
-    return _identity["override"] or str(os.getpid())
+    identity = _identity["override"] or _identity["pid"]
+    if identity is None:
+        identity = _identity["pid"] = str(os.getpid())
+    return identity
 
 
 def write_as_horse_of(parent_pid: int) -> None:

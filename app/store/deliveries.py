@@ -44,12 +44,12 @@ from typing import Any
 
 import psycopg
 import sqlalchemy as sa
-from flask import current_app
 from psycopg.types.json import Json
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from app.models import Delivery, Integration
+from app.store.processing_calls import ProcessingCalls
 
 DELIVERIES: sa.Table = Delivery.__table__
 INTEGRATIONS: sa.Table = Integration.__table__
@@ -149,6 +149,7 @@ class DeliveryWriter:
         self._busy = 0
         self._pid = os.getpid()
         self._seen_written: dict[int, datetime] = {}
+        self._processing = ProcessingCalls()
 
     def expect(self) -> Expected:
         """Announce a request that may store a delivery soon (see the module's doc)."""
@@ -198,7 +199,10 @@ class DeliveryWriter:
                     if self._pending:  # the oldest waiting row's thread commits next
                         self._pending[0].wake.set()
         # Outside the lock: the next statement need not wait for Redis.
-        self._schedule(stored_for)
+        if stored_for:
+            with self._lock:
+                busy = bool(self._expected or self._pending or self._busy)
+            self._processing.after_commit(stored_for, busy)
         if waiting.error is not None:
             raise waiting.error
         assert waiting.result is not None
@@ -329,18 +333,6 @@ class DeliveryWriter:
             self._seen_written[integration_id] = at
             conn.execute(sa.update(INTEGRATIONS).where(INTEGRATIONS.c.id == integration_id)
                          .values(webhook_seen_at=at))
-
-    def _schedule(self, integration_ids: set[int]) -> None:
-        from app.jobs.webhooks import schedule_processing
-        from app.queue import QueueUnavailable
-
-        for integration_id in sorted(integration_ids):
-            try:
-                schedule_processing(integration_id)
-            except QueueUnavailable:
-                # Stored: the scheduler's sweeper queues it when Redis is back.
-                current_app.logger.warning(
-                    "webhooks.queue_unavailable integration=%s", integration_id)
 
 
 #: SQLite's insert, built once (SQLAlchemy caches its compiled form).
