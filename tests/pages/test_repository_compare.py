@@ -53,6 +53,7 @@ def test_load_more_commits_of_a_long_range(browser: Any, connect: ConnectActions
         assert f"head={head}" in asked.value.url
         expect(commits).to_have_count(200)
         expect(count).to_have_text("Showing the newest 200 of 249 commits.")
+        s.screenshot("repository-browser-compare-load-more")
         result.get_by_role("button", name="Load more").click()
         expect(commits).to_have_count(249)
         expect(commits.last.locator(".gb-commit-body")).to_have_text("ABC-7 step 2")
