@@ -3,8 +3,9 @@ working directory (the repository root); ``-c gunicorn.conf.py`` names it wherev
 you start it. Why these, with the figures: README.md ("Production web server"),
 docs/deployment.md and docs/benchmarks.md ("Webhook ingest").
 
-* workers: gthread, ``WEB_CONCURRENCY`` processes (default one per CPU) of 16 threads;
-  anything can be overridden with ``GUNICORN_CMD_ARGS`` or on the command line;
+* workers: gevent, ``WEB_CONCURRENCY`` processes (default one per CPU), each serving
+  its connections on greenlets; anything can be overridden with ``GUNICORN_CMD_ARGS``
+  or on the command line;
 * metrics: every worker writes its prometheus-client files in one directory, which
   the master must know too, to drop a dead worker's live gauges (``child_exit``);
 * logs: gunicorn's own lines in the app's format (JSON in production) on stderr, and
@@ -13,17 +14,24 @@ docs/deployment.md and docs/benchmarks.md ("Webhook ingest").
 """
 
 import os
+from pathlib import Path
 
 from gunicorn.glogging import Logger
 
-from app import ROOT
+ROOT = Path(__file__).resolve().parent
 
-#: Threads, not one request per process: a receiver spends most of a delivery's time
-#: waiting for its commit, and threads of one process share that commit (group
-#: commit); gthread also keeps connections from the TLS proxy alive.
-worker_class = "gthread"
+#: Greenlets, not one request per process: a receiver spends most of a delivery's time
+#: waiting for its commit, and the requests of one process share that commit (group
+#: commit). Greenlets switch only where they wait (sockets, psycopg, Redis, git's
+#: pipes), so sharing costs no lock hand-offs: with gthread's 16 threads a delivery
+#: cost twice the worker CPU. gunicorn's gevent worker, except that a stopping worker
+#: closes the proxy's idle keep-alive connections at once (``app.web_worker``).
+worker_class = "app.web_worker.Worker"
 workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 2)
-threads = 16
+#: Connections open at once per worker (gunicorn's default), far more than the
+#: requests a process serves at once: a connection waiting for a slow client costs
+#: only its greenlet.
+worker_connections = 1000
 #: Longer than the idle timeout of the proxy in front (60 s for nginx's upstream
 #: keepalive and AWS load balancers), so the proxy never reuses a connection that
 #: gunicorn is closing.

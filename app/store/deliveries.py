@@ -3,15 +3,16 @@
 A delivery may be acknowledged only once it is committed, and a commit waits for a
 disk flush (milliseconds on PostgreSQL, more on a busy machine). Committing each
 request through the ORM made that wait, a session, a pool checkout with its ping
-and four round trips the price of every delivery. Here the request threads of one
-process share the price: each hands its row to :meth:`DeliveryWriter.store` and
-waits; a thread that finds a committer free becomes one and writes every row
-waiting at that moment (its own and the others') as one multi-row ``INSERT ... ON
-CONFLICT DO NOTHING RETURNING`` on a connection the writer keeps in autocommit
-mode: one round trip, atomic, committed when it returns. Only then are the waiting
-threads released, each with its own outcome; rows that arrived meanwhile go in the
-next statement. Nothing is acknowledged before its commit, so a crash loses only
-deliveries nobody was told were stored.
+and four round trips the price of every delivery. Here the requests of one process
+share the price (threads, or greenlets under gunicorn's gevent worker, which patches
+the ``threading`` primitives below): each hands its row to
+:meth:`DeliveryWriter.store` and waits; a request that finds a committer free
+becomes one and writes every row waiting at that moment (its own and the others') as
+one multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` on a connection the
+writer keeps in autocommit mode: one round trip, atomic, committed when it returns.
+Only then are the waiting requests released, each with its own outcome; rows that
+arrived meanwhile go in the next statement. Nothing is acknowledged before its
+commit, so a crash loses only deliveries nobody was told were stored.
 
 :data:`COMMITTERS` statements are in flight at once per process. One measured best:
 the fewer statements, the bigger each batch, and what a statement costs (psycopg,

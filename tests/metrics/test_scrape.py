@@ -1,6 +1,6 @@
-"""An operator's view of a real deployment: gunicorn (gthread, workers recycled), a
-real RQ worker forking a horse per job, one metrics directory; scraped during a
-webhook burst and during the index run it causes; logs read as JSON lines.
+"""An operator's view of a real deployment: gunicorn (the production settings, workers
+recycled), a real RQ worker forking a horse per job, one metrics directory; scraped
+during a webhook burst and during the index run it causes; logs read as JSON lines.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class Deployment:
 
     def start(self) -> None:
         self.web = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "wsgi:app", "-k", "gthread", "--threads", "4",
+            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app",
              "-w", "2", "-b", f"127.0.0.1:{self.port}"],
             cwd=ROOT, env=self.env, stdout=self.log_path.open("wb"), stderr=subprocess.STDOUT)
         for _ in range(200):

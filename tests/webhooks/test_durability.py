@@ -1,5 +1,5 @@
 """Every delivery answered 202 is in the database, even when the server is killed
-mid-burst: gunicorn with the production settings (group commit across its threads),
+mid-burst: gunicorn with the production settings (group commit across its requests),
 killed with SIGKILL while deliveries are in flight."""
 
 from __future__ import annotations
