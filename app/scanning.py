@@ -71,11 +71,10 @@ def _install_webhook(provider: Provider, integration: Integration,
 
 
 def renews_webhooks(integration: Integration) -> bool:
-    """Whether a regenerated secret must reach hooks the app created: the host keeps the
-    secret in the hook's URL (a registry capability) and this integration creates them."""
-    host = hosts.get(integration.kind)
-    return bool(host and host.hook_url_has_secret and integration.mode == "full"
-                and integration.setting("indexing_triggers")
+    """Whether a regenerated secret must reach hooks the app created: the host signs
+    with the secret (or carries it in the hook's URL) until the hook is given the new
+    one, and the old one stops working after a day."""
+    return bool(integration.mode == "full" and integration.setting("indexing_triggers")
                 and any(r.hook_id for r in integration.repositories))
 
 

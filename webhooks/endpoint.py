@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,8 +29,8 @@ from app.queue import connection
 from app.store.deliveries import DeliveryWriter, Expected, IntegrationGone, NewDelivery, Stored
 from webhooks import bp
 from webhooks.hosts import GenericReceiver, identify
-from webhooks.hosts.base import Incoming, Receiver, WebhookError
-from webhooks.integration_cache import IntegrationCache, IntegrationView
+from webhooks.hosts.base import Incoming, Receiver, SignatureInvalid, WebhookError
+from webhooks.integration_cache import RECHECK_AGE, IntegrationCache, IntegrationView
 from webhooks.rate import RateLimiter
 from webhooks.sns import make_receiver
 
@@ -126,7 +127,7 @@ def _receive(integration_id: int, expected: Expected) -> Outcome:
     g.webhook_host = receiver.host
     now = utcnow()
     try:
-        receiver.verify(incoming, integration.webhook_secrets(now))
+        integration = _verify(receiver, incoming, integration, now)
         event = receiver.event(incoming)
         events = receiver.parse(incoming)
     except WebhookError as exc:
@@ -138,6 +139,25 @@ def _receive(integration_id: int, expected: Expected) -> Outcome:
         return Outcome(202, "ignored", f"'{event}' deliveries need no work", integration.id,
                        receiver.host)
     return _store(integration, receiver, incoming, event, events, expected)
+
+
+def _verify(receiver: Receiver, incoming: Incoming, integration: IntegrationView,
+            now: datetime) -> IntegrationView:
+    """Verify against the cached view, and before refusing against a fresh one: the
+    secret may have been regenerated since the view was read. The view that verified.
+
+    Raises:
+        SignatureInvalid: neither view's secrets verify the delivery.
+    """
+    try:
+        receiver.verify(incoming, integration.webhook_secrets(now))
+        return integration
+    except SignatureInvalid:
+        fresh = _integrations().get(integration.id, max_age=RECHECK_AGE)
+        if fresh is None or fresh.webhook_secrets(now) == integration.webhook_secrets(now):
+            raise
+    receiver.verify(incoming, fresh.webhook_secrets(now))
+    return fresh
 
 
 def _store(integration: IntegrationView, receiver: Receiver, incoming: Incoming, event: str,

@@ -7,7 +7,10 @@ query and reused for :data:`MAX_AGE`: a delivery is verified against its integra
 as it was at most a second before, so a burst costs one read per second and process.
 A secret replaced or expired less than a second ago may still verify a delivery (the
 replaced secret stays valid for a day anyway, ``app.api.deliveries``); a removed
-integration's deliveries are refused when they are stored (its foreign key).
+integration's deliveries are refused when they are stored (its foreign key). A
+delivery signed with a secret newer than the view (hosts send one at once: GitHub's
+ping, SNS's subscription confirmation) is verified again against a view at most
+:data:`RECHECK_AGE` old before it is refused (``webhooks.endpoint``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ INTEGRATIONS: sa.Table = Integration.__table__
 
 #: Seconds a view is used.
 MAX_AGE = 1.0
+#: A refused signature is checked again against a view at most this old: at most this
+#: many reads per second and integration for a sender that keeps getting it wrong.
+RECHECK_AGE = 0.05
 #: Integrations kept per process (least recently used dropped first).
 MAX_ENTRIES = 10_000
 
@@ -66,11 +72,12 @@ class IntegrationCache:
         #: Integration id -> held while its view is read (one read at a time).
         self._reading: dict[int, threading.Lock] = {}
 
-    def get(self, integration_id: int) -> IntegrationView | None:
-        """The integration's view; ``None`` if there is no such integration."""
+    def get(self, integration_id: int, max_age: float = MAX_AGE) -> IntegrationView | None:
+        """The integration's view, read at most ``max_age`` seconds ago; ``None`` if
+        there is no such integration."""
         with self._lock:
             view = self._views.get(integration_id)
-            if view is not None and time.monotonic() - view.read_at < MAX_AGE:
+            if view is not None and time.monotonic() - view.read_at < max_age:
                 self._views.move_to_end(integration_id)
                 return view
             reading = self._reading.setdefault(integration_id, threading.Lock())
@@ -81,7 +88,7 @@ class IntegrationCache:
             try:
                 with self._lock:
                     view = self._views.get(integration_id)
-                if view is None or time.monotonic() - view.read_at >= MAX_AGE:
+                if view is None or time.monotonic() - view.read_at >= max_age:
                     view = self._read(integration_id)
                     self._keep(integration_id, view)
             finally:

@@ -63,7 +63,7 @@ def regenerate_webhook_secret(integration_id: int) -> dict[str, Any]:
     integration.previous_secret_expires_at = utcnow() + SECRET_OVERLAP
     integration.webhook_secret = secrets.token_urlsafe(32)
     db.session.commit()
-    if scanning.renews_webhooks(integration):  # hooks whose URL carries the secret
+    if scanning.renews_webhooks(integration):  # hooks the app created on the host
         try:
             queue_webhook_renewal(integration.id)
         except QueueUnavailable:

@@ -111,11 +111,6 @@ class Host:
     creates_pull_requests: bool = True
     #: A cloud host that takes a ``base_url`` too (Azure DevOps: another root).
     base_url_optional: bool = False
-    #: The webhooks the app creates carry the webhook secret in their URL (the host can
-    #: neither sign nor add a header: Gerrit's plugin, CodeCommit's SNS subscription), so
-    #: regenerating the secret re-creates them (``app.scanning.renew_webhooks``) before
-    #: the old one stops working.
-    hook_url_has_secret: bool = False
 
     @property
     def api(self) -> bool:
@@ -135,7 +130,6 @@ class Host:
             "oauth": bool(oauth_configured and self.oauth),
             "pull_request_term": self.pull_request_term,
             "creates_pull_requests": self.creates_pull_requests,
-            "hook_url_has_secret": self.hook_url_has_secret,
             "user_credentials": [list(form) for form in self.user_credentials],
             "hints": {
                 "monogram": hints.monogram,

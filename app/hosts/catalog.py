@@ -182,7 +182,7 @@ HOSTS: tuple[Host, ...] = (
     ),
     Host(
         "aws_codecommit", "AWS CodeCommit", ("aws",), self_managed=False, webhook_mode=True,
-        provider=CodeCommitProvider, receiver=CodeCommitReceiver, hook_url_has_secret=True,
+        provider=CodeCommitProvider, receiver=CodeCommitReceiver,
         kept_headers=("X-Amz-Sns-Message-Type", "X-Amz-Sns-Message-Id", "X-Amz-Sns-Topic-Arn"),
         user_credentials=(AWS_KEYS,),
         hints=Hints(
@@ -204,7 +204,6 @@ HOSTS: tuple[Host, ...] = (
         "gerrit", "Gerrit", ("basic",), self_managed=True, webhook_mode=True,
         provider=GerritProvider, receiver=GerritReceiver, user_credentials=(USER_PASSWORD,),
         weblinks=None, creates_pull_requests=False, pull_request_term="change",
-        hook_url_has_secret=True,
         hints=Hints(
             "G", base_url_example="https://review.example.com", custom_api_path_example=None,
             password_label="HTTP password",

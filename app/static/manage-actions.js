@@ -49,11 +49,10 @@
     }).catch(m.actionFailed("Could not " + (enabled ? "enable " : "disable ") + integration.display_name));
   }
 
-  /* Hosts whose hooks carry the secret in their URL (Gerrit, CodeCommit) get the hooks
-   * Gitbridge created re-created with the new one, by Gitbridge (hosts.hook_url_has_secret). */
+  /* The webhooks Gitbridge created (indexing triggers) get the new secret from Gitbridge
+   * (app.scanning.renew_webhooks); hooks added by hand are the admin's to update. */
   function renewsHooks(integration) {
-    var host = gb.hosts.get(integration.kind) || {};
-    return Boolean(host.hook_url_has_secret) && m.isAccount(integration) &&
+    return m.isAccount(integration) && integration.mode !== "webhook" &&
       (integration.settings || {}).indexing_triggers !== false;
   }
 

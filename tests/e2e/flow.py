@@ -219,6 +219,29 @@ def check_webhooks_delivery_and_disconnect(flow: Flow) -> None:
     assert flow.dev("ABC-1")["commits"] == []
 
 
+def check_regenerated_secret_reaches_the_hooks(flow: Flow) -> None:
+    """Regenerating the secret gives the hooks the app created the new one (replaced, not
+    added): the host's next delivery, signed with it, is accepted, and keeps being so
+    once the old secret has expired."""
+    host, fake = flow.host, flow.fake
+    created = flow.create()
+    flow.drain()
+    url = f"/api/v1/integrations/{created['id']}"
+    hooks = len(fake.all_hooks())
+    new = flow.ok("POST", f"{url}/webhook/regenerate")["webhook"]["secret"]
+    flow.drain()
+    assert len(fake.all_hooks()) == hooks
+    assert {hook.secret for _, hook in fake.all_hooks()} == {new}
+    assert all(r["webhook"] == {"installed": True, "manual_steps": None}
+               for r in flow.repositories(created).values())
+    before, after = host.push("app", "ABC-8 pushed later", {"late.txt": "late\n"})
+    deliveries = fake.deliver_push(host.name("app"), "refs/heads/main", before, after,
+                                   flow.send)
+    assert [d.status for d in deliveries] == [202]
+    flow.drain()
+    assert [c["sha"] for c in flow.dev("ABC-8")["commits"]] == [after]
+
+
 def check_chosen_repositories(flow: Flow) -> None:
     """Only the listed repositories; a re-scan follows changed settings; no hooks."""
     host, fake = flow.host, flow.fake

@@ -15,6 +15,7 @@ from tests.e2e.flow import (
     check_connect_index_and_sync,
     check_create_as_the_app,
     check_host_trouble,
+    check_regenerated_secret_reaches_the_hooks,
     check_require_user_pat,
     check_webhooks_delivery_and_disconnect,
     error_of,
@@ -71,6 +72,10 @@ def test_service_hooks_are_one_subscription_per_event(flow: Flow) -> None:
     assert sorted(h.events[0] for h in app.hooks) == [
         "git.pullrequest.created", "git.pullrequest.merged", "git.pullrequest.updated",
         "git.push"]
+
+
+def test_a_regenerated_secret_reaches_the_hooks(flow: Flow) -> None:
+    check_regenerated_secret_reaches_the_hooks(flow)
 
 
 def test_chosen_repositories(flow: Flow) -> None:

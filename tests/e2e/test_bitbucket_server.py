@@ -15,6 +15,7 @@ from tests.e2e.flow import (
     check_connect_index_and_sync,
     check_create_as_the_app,
     check_host_trouble,
+    check_regenerated_secret_reaches_the_hooks,
     check_require_user_pat,
     check_webhooks_delivery_and_disconnect,
 )
@@ -57,6 +58,10 @@ def test_webhooks_delivery_and_disconnect(flow: Flow) -> None:
     check_webhooks_delivery_and_disconnect(flow)
     (delivery,) = flow.fake.deliveries
     assert delivery.headers["X-Event-Key"] == "repo:refs_changed"
+
+
+def test_a_regenerated_secret_reaches_the_hooks(flow: Flow) -> None:
+    check_regenerated_secret_reaches_the_hooks(flow)
 
 
 def test_chosen_repositories(flow: Flow) -> None:

@@ -15,6 +15,7 @@ from tests.e2e.flow import (
     check_connect_index_and_sync,
     check_create_as_the_app,
     check_host_trouble,
+    check_regenerated_secret_reaches_the_hooks,
     check_require_user_pat,
     check_webhooks_delivery_and_disconnect,
     error_of,
@@ -55,6 +56,10 @@ def test_webhooks_delivery_and_disconnect(flow: Flow) -> None:
     deliveries = flow.fake.deliveries
     assert deliveries[0].headers["X-GitHub-Event"] == "push"
     assert deliveries[0].headers["X-Hub-Signature-256"].startswith("sha256=")
+
+
+def test_a_regenerated_secret_reaches_the_hooks(flow: Flow) -> None:
+    check_regenerated_secret_reaches_the_hooks(flow)
 
 
 def test_chosen_repositories(flow: Flow) -> None:

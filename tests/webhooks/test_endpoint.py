@@ -147,6 +147,24 @@ def test_previous_secret_works_during_rotation(connect: ConnectActions,
     assert github(connect.client, integration, secret=old, delivery="z").status_code == 401
 
 
+
+def test_a_new_secret_verifies_at_once(connect: ConnectActions) -> None:
+    """Hosts sign with a regenerated secret at once (GitHub's ping, SNS's confirmation):
+    the receiver's cached view of the integration, a moment old, does not refuse them."""
+    key, secret = connect.installed()
+    connect.fake.site("site-a").admins.add("user-1")
+    created = connect.api("POST", "/api/v1/integrations", key, secret,
+                          json={"kind": "github", "mode": "webhook"}).get_json()
+    integration = db.session.get(Integration, created["id"])
+    old = created["webhook"]["secret"]
+    assert github(connect.client, integration, secret=old, delivery="x").status_code == 202
+    new = connect.api("POST", f"/api/v1/integrations/{created['id']}/webhook/regenerate",
+                      key, secret).get_json()["webhook"]["secret"]
+    time.sleep(integration_cache.RECHECK_AGE)  # cached, still within its MAX_AGE
+    assert github(connect.client, integration, secret=new, delivery="y").status_code == 202
+    assert github(connect.client, integration, secret="guessed", delivery="z"
+                  ).status_code == 401
+
 def test_redis_down_still_stores_and_the_sweeper_queues_later(
         app: Flask, client: Any, webhook_integration: Integration, redis_conn: redis.Redis) -> None:
     app.extensions["redis"] = redis.Redis.from_url("redis://127.0.0.1:9/0",
