@@ -3,9 +3,9 @@ the idle keep-alive connections a proxy holds at once and quietly, and serves on
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -38,14 +38,16 @@ def test_a_reload_closes_idle_keep_alive_connections_at_once(
             except requests.RequestException:
                 time.sleep(0.1)
         # A proxy's connection: one request answered, then idle, kept alive.
-        idle = socket.create_connection(("127.0.0.1", port), timeout=15)
-        idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: app\r\n\r\n")
-        assert idle.recv(65536).startswith(b"HTTP/1.1 200")
+        idle = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+        idle.request("GET", "/healthz")
+        answer = idle.getresponse()
+        assert answer.status == 200 and answer.read() and not answer.will_close
         old = children(server.pid)
 
         server.send_signal(signal.SIGHUP)
         started = time.monotonic()
-        assert idle.recv(1) == b""  # closed by the old worker, not left to time out
+        assert idle.sock is not None
+        assert idle.sock.recv(1) == b""  # closed by the old worker, not left to time out
         deadline = started + 10
         while children(server.pid) & old and time.monotonic() < deadline:
             time.sleep(0.05)

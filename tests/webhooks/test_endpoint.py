@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -126,16 +127,26 @@ def test_rate_limit(client: Any, webhook_integration: Integration, app: Flask,
     assert len(stored_deliveries()) == 2 and queued(redis_conn) == 1
 
 
-def test_previous_secret_works_during_rotation(connect: ConnectActions,
-                                               redis_conn: redis.Redis) -> None:
+def regenerate(connect: ConnectActions
+               ) -> tuple[Integration, str, Callable[[], dict[str, Any]]]:
+    """A webhook-mode GitHub integration made by an admin: the integration, its first
+    secret, and a call that regenerates the secret through the API (its answer)."""
     key, secret = connect.installed()
     connect.fake.site("site-a").admins.add("user-1")
     created = connect.api("POST", "/api/v1/integrations", key, secret,
                           json={"kind": "github", "mode": "webhook"}).get_json()
-    integration = db.session.get(Integration, created["id"])
-    old = created["webhook"]["secret"]
-    rotated = connect.api("POST", f"/api/v1/integrations/{created['id']}/webhook/regenerate",
-                          key, secret).get_json()
+
+    def again() -> dict[str, Any]:
+        return connect.api("POST", f"/api/v1/integrations/{created['id']}/webhook/regenerate",
+                           key, secret).get_json()
+
+    return db.session.get(Integration, created["id"]), created["webhook"]["secret"], again
+
+
+def test_previous_secret_works_during_rotation(connect: ConnectActions,
+                                               redis_conn: redis.Redis) -> None:
+    integration, old, regenerated = regenerate(connect)
+    rotated = regenerated()
     new = rotated["webhook"]["secret"]
     assert new != old and rotated["webhook"]["previous_secret_expires_at"]
     assert github(connect.client, integration, secret=old, delivery="x").status_code == 202
@@ -151,15 +162,9 @@ def test_previous_secret_works_during_rotation(connect: ConnectActions,
 def test_a_new_secret_verifies_at_once(connect: ConnectActions) -> None:
     """Hosts sign with a regenerated secret at once (GitHub's ping, SNS's confirmation):
     the receiver's cached view of the integration, a moment old, does not refuse them."""
-    key, secret = connect.installed()
-    connect.fake.site("site-a").admins.add("user-1")
-    created = connect.api("POST", "/api/v1/integrations", key, secret,
-                          json={"kind": "github", "mode": "webhook"}).get_json()
-    integration = db.session.get(Integration, created["id"])
-    old = created["webhook"]["secret"]
+    integration, old, regenerated = regenerate(connect)
     assert github(connect.client, integration, secret=old, delivery="x").status_code == 202
-    new = connect.api("POST", f"/api/v1/integrations/{created['id']}/webhook/regenerate",
-                      key, secret).get_json()["webhook"]["secret"]
+    new = regenerated()["webhook"]["secret"]
     time.sleep(integration_cache.RECHECK_AGE)  # cached, still within its MAX_AGE
     assert github(connect.client, integration, secret=new, delivery="y").status_code == 202
     assert github(connect.client, integration, secret="guessed", delivery="z"
