@@ -8,6 +8,10 @@ killing those connections' greenlets, an error with a traceback for each. gthrea
 closes such connections at once. Here a wait for a connection's next request ends
 as if its keep-alive timeout had passed: gunicorn closes the connection quietly, and
 requests in progress still finish (their answers close their connections).
+
+It also refuses to serve when psycopg waits for PostgreSQL without giving way (it
+chooses how when first imported: before gevent's patching, as with ``--preload``, it
+blocks the whole worker on every query).
 """
 
 from __future__ import annotations
@@ -27,6 +31,16 @@ class Worker(GeventWorker):
         #: The connections waiting for their next request: greenlet -> its wait.
         self._idle: dict[gevent.Greenlet, gevent.Timeout] = {}
         super().init_process()
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        from psycopg import waiting
+
+        if waiting.wait is getattr(waiting, "wait_c", None):
+            raise RuntimeError(
+                "psycopg was imported before gevent patched this worker, so every query "
+                "would stop all of the worker's requests: do not preload the app "
+                "(--preload) or import it in gunicorn.conf.py")
 
     @contextmanager
     def timeout_ctx(self) -> Iterator[None]:

@@ -62,3 +62,17 @@ def test_a_reload_closes_idle_keep_alive_connections_at_once(
     text = log.read_text()
     assert "Worker exiting" in text
     assert "Error handling request" not in text and "graceful timeout" not in text, text
+
+
+def test_a_worker_whose_database_waits_would_block_refuses_to_boot(
+        migrated: dict[str, str], tmp_path: Path) -> None:
+    """psycopg imported before gevent's patching (``--preload``; here forced) would block
+    every request of the worker on each query: the worker says so and does not serve."""
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-w", "1",
+         "-b", f"127.0.0.1:{spare_port()}", "wsgi:app"],
+        env={**os.environ, **migrated, "PSYCOPG_WAIT_FUNC": "wait_c",
+             "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")},
+        cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "psycopg was imported before gevent patched this worker" in result.stderr
