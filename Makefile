@@ -32,21 +32,21 @@ services:
 
 # Both database passes at once, each over several processes: most of a test's time is
 # spent waiting on git, HTTP and Redis, so more processes than cores still pays. The
-# browser tests and each host's whole flow over its fake run in the SQLite pass only: they
-# drive pages and host APIs over the same JSON API and store that both passes test.
+# browser tests run in the SQLite pass only and each host's whole flow over its fake in
+# the PostgreSQL pass only (production's database): they drive pages and host APIs over
+# the same JSON API and store that both passes test.
 TEST_WORKERS ?= 3
-#: The SQLite pass holds the browser tests and the host flows, about twice the PostgreSQL
-#: pass's time: one more process there evens the two out.
+#: The browser tests are the longest: one more process there evens the two passes out.
 SQLITE_TEST_WORKERS ?= 4
 
 test: setup services lint forge-ui
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: setup
-	GITBRIDGE_TEST_DATABASE_URL=sqlite $(PY) -m pytest -q -n $(SQLITE_TEST_WORKERS)
+	GITBRIDGE_TEST_DATABASE_URL=sqlite $(PY) -m pytest -q -n $(SQLITE_TEST_WORKERS) -m "not host_flow"
 
 test-postgres: setup
-	GITBRIDGE_TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -n $(TEST_WORKERS) -m "not browser and not host_flow"
+	GITBRIDGE_TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -n $(TEST_WORKERS) -m "not browser"
 
 # The Forge app's Custom UI resources (forge/build/), built from the Connect pages' code.
 forge-ui: setup
