@@ -173,9 +173,18 @@ def init_app(app: Flask) -> None:
     app.teardown_request(_end_request)
 
 
+def request_id_for(incoming: str) -> str:
+    """The id of a request that came with ``X-Request-Id: incoming`` (kept if tame)."""
+    return incoming if _SANE_ID.match(incoming) else uuid.uuid4().hex
+
+
+def access(method: str, path: str, status: int, started: float) -> None:
+    """A request's one access line (``started``: its ``time.perf_counter()``)."""
+    ACCESS.info("%s %s %s %.1fms", method, path, status, (time.perf_counter() - started) * 1000)
+
+
 def _start_request() -> None:
-    incoming = request.headers.get("X-Request-Id", "")
-    request_id = incoming if _SANE_ID.match(incoming) else uuid.uuid4().hex
+    request_id = request_id_for(request.headers.get("X-Request-Id", ""))
     g.request_id = request_id
     g.request_started = time.perf_counter()
     g.request_id_token = _request_id.set(request_id)
@@ -186,8 +195,7 @@ def _echo_request_id(response: Response) -> Response:
     access log stays off: its line comes after the request and would have no id)."""
     if "request_id" in g:
         response.headers["X-Request-Id"] = g.request_id
-        ACCESS.info("%s %s %s %.1fms", request.method, request.path, response.status_code,
-                    (time.perf_counter() - g.request_started) * 1000)
+        access(request.method, request.path, response.status_code, g.request_started)
     return response
 
 

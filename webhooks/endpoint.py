@@ -1,5 +1,8 @@
 """``POST /webhooks/<integration id>``: verified, stored, then acknowledged.
 
+Called by :mod:`webhooks.ingress` (which serves the URL in front of Flask) inside the
+app's context, with the request's WSGI environ.
+
 Order of checks, each answering before anything is stored or queued: size (413),
 integration (404), rate (429), host recognised (400), signature (401), body parses
 (400). Then the delivery is committed (group commit: ``app.store.deliveries``) and
@@ -9,25 +12,27 @@ repeat the body byte for byte and send no id, the same body) is answered 202
 ``duplicate`` without a second copy.
 
 :func:`_receive` decides; :func:`finish` is the one place a delivery's outcome is
-known, and the only one that answers.
+known, and the only one that makes the answer.
 """
 
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
-from flask import Response, current_app, g, request
+from flask import current_app
+from werkzeug.wsgi import get_input_stream
 
 from app import hosts, metrics
 from app.models import utcnow
 from app.queue import connection
 from app.store.deliveries import DeliveryWriter, Expected, IntegrationGone, NewDelivery, Stored
-from webhooks import bp
 from webhooks.hosts import GenericReceiver, identify
 from webhooks.hosts.base import Incoming, Receiver, SignatureInvalid, WebhookError
 from webhooks.integration_cache import RECHECK_AGE, IntegrationCache, IntegrationView
@@ -53,13 +58,25 @@ class Outcome:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def _read_body() -> bytes | None:
+def _read_body(environ: dict[str, Any]) -> bytes | None:
     """The raw body, or None if it is larger than allowed (read no further than that)."""
     limit = current_app.config["WEBHOOK_MAX_BYTES"]
-    if request.content_length is not None and request.content_length > limit:
+    length = environ.get("CONTENT_LENGTH") or ""
+    if length.isdigit() and int(length) > limit:
         return None
-    body = request.stream.read(limit + 1)
+    body = get_input_stream(environ, max_content_length=None).read(limit + 1)
     return None if len(body) > limit else body
+
+
+def _query(environ: dict[str, Any]) -> dict[str, str]:
+    """The query string's parameters, the first value of each (as ``request.args``)."""
+    raw = environ.get("QUERY_STRING") or ""
+    query: dict[str, str] = {}
+    if raw:
+        for name, value in parse_qsl(raw.encode("latin-1").decode("utf-8", "replace"),
+                                     keep_blank_values=True):
+            query.setdefault(name, value)
+    return query
 
 
 def _headers(environ: dict[str, Any]) -> dict[str, str]:
@@ -95,15 +112,14 @@ def _writer() -> DeliveryWriter:
     return writer
 
 
-@bp.post("/<int:integration_id>")
-def receive(integration_id: int) -> Response:
+def receive(environ: dict[str, Any], integration_id: int) -> Outcome:
     """Receive a delivery from a git host (or a CI system's generic trigger)."""
     with _writer().expect() as expected:
-        return finish(_receive(integration_id, expected))
+        return _receive(environ, integration_id, expected)
 
 
-def _receive(integration_id: int, expected: Expected) -> Outcome:
-    body = _read_body()
+def _receive(environ: dict[str, Any], integration_id: int, expected: Expected) -> Outcome:
+    body = _read_body(environ)
     if body is None:
         limit = current_app.config["WEBHOOK_MAX_BYTES"]
         return Outcome(413, "too_large", f"the delivery is larger than this app accepts: "
@@ -117,14 +133,12 @@ def _receive(integration_id: int, expected: Expected) -> Outcome:
     if wait is not None:
         return Outcome(429, "rate_limited", "too many deliveries for this integration",
                        integration_id, headers={"Retry-After": str(wait)})
-    incoming = Incoming(headers=_headers(request.environ), body=body,
-                        query=dict(request.args) if request.query_string else {})
+    incoming = Incoming(headers=_headers(environ), body=body, query=_query(environ))
     receiver_class = receiver_class_for(integration.kind, incoming)
     if receiver_class is None:
         return Outcome(400, "unrecognised", "no supported git host sends deliveries like this",
                        integration_id)
     receiver = make_receiver(receiver_class, integration.base_url)
-    g.webhook_host = receiver.host
     now = utcnow()
     try:
         integration = _verify(receiver, incoming, integration, now)
@@ -182,7 +196,8 @@ def _store(integration: IntegrationView, receiver: Receiver, incoming: Incoming,
     try:
         stored, delivery_id = _writer().store(delivery, expected)
     except IntegrationGone:
-        return Outcome(404, "unknown_integration", "no integration here", integration.id)
+        return Outcome(404, "unknown_integration", "no integration here", integration.id,
+                       receiver.host)
     except sa.exc.SQLAlchemyError as exc:
         current_app.logger.error("webhooks.not_stored integration=%s error=%s",
                                  integration.id, type(exc).__name__)
@@ -195,16 +210,14 @@ def _store(integration: IntegrationView, receiver: Receiver, incoming: Incoming,
                    delivery_id)
 
 
-def finish(outcome: Outcome) -> Response:
-    """The answer to a delivery: the one place its outcome is known (count it here)."""
-    metrics.delivery(outcome.code)
+def finish(outcome: Outcome, started: float) -> tuple[int, dict[str, str], bytes]:
+    """The answer to a delivery (status, headers, JSON body): the one place its outcome
+    is known, so it is counted here. ``started``: its arrival, ``time.perf_counter()``."""
+    metrics.delivery(outcome.code, outcome.host, time.perf_counter() - started)
     if outcome.status >= 400:
         body: dict[str, Any] = {"error": {"code": outcome.code, "message": outcome.message}}
     else:
         body = {"status": outcome.code, "message": outcome.message}
         if outcome.delivery_id is not None:
             body["delivery_id"] = outcome.delivery_id
-    # Serialised here: Flask's JSON provider and its conversion of a returned dict
-    # cost twice this (cProfile, in-process), for every delivery.
-    return current_app.response_class(json.dumps(body), outcome.status, outcome.headers,
-                                      mimetype="application/json")
+    return outcome.status, outcome.headers, json.dumps(body).encode()

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import os
 import threading
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, request
 from prometheus_client import Counter, Gauge, Histogram, values
 
 from app.config import ConfigError
@@ -148,6 +149,20 @@ def _child(metric: Any, *labels: str) -> Any:
     return child
 
 
+@contextmanager
+def serving(surface: str) -> Iterator[None]:
+    """A request of ``surface`` in progress (one the app serves without Flask's hooks)."""
+    if _instruments is None:
+        yield
+        return
+    gauge = _child(_instruments.in_progress, surface)
+    gauge.inc()
+    try:
+        yield
+    finally:
+        gauge.dec()
+
+
 def _request_started() -> None:
     if _instruments is not None:
         g.metrics_surface = surface = request.blueprint or "none"
@@ -163,16 +178,13 @@ def _request_ended(_exc: BaseException | None) -> None:
 # --- recording ----------------------------------------------------------------------
 
 
-def delivery(outcome: str) -> None:
-    """A webhook delivery was answered with ``outcome`` (the answer's code). The host is
-    the one the receiver recognised (``g.webhook_host``), or ``unknown`` before that."""
-    if _instruments is None or not has_request_context():
+def delivery(outcome: str, host: str | None, seconds: float) -> None:
+    """A webhook delivery was answered with ``outcome`` (the answer's code) ``seconds``
+    after it arrived; ``host`` is the one the receiver recognised (None: not yet)."""
+    if _instruments is None:
         return
-    host = g.get("webhook_host", "unknown")
-    _child(_instruments.deliveries, host, outcome).inc()
-    started = g.get("request_started")
-    if started is not None:
-        _child(_instruments.ingest_seconds, outcome).observe(time.perf_counter() - started)
+    _child(_instruments.deliveries, host or "unknown", outcome).inc()
+    _child(_instruments.ingest_seconds, outcome).observe(seconds)
 
 
 def job(queue: str, outcome: str, seconds: float) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 from collections.abc import Callable
@@ -20,23 +18,11 @@ from app.extensions import db
 from app.models import Integration, utcnow
 from app.queue import WEBHOOK, get_queue
 from tests.support.connect import ConnectActions
-from tests.support.deliveries import stored_deliveries
+from tests.support.deliveries import PUSH, github, stored_deliveries
 from tests.support.indexing import drain
 from webhooks import integration_cache
 
 FIXTURES = Path(__file__).parent.parent / "fixtures/webhooks"
-PUSH = (FIXTURES / "github/payloads/push.with-new-branch.json").read_bytes()
-
-
-def github(client: Any, integration: Integration, body: bytes = PUSH, *, event: str = "push",
-           delivery: str | None = "d-1", secret: str | None = None, **headers: str) -> Any:
-    key = (secret or integration.webhook_secret).encode()
-    all_headers = {"X-GitHub-Event": event, "Content-Type": "application/json",
-                   "X-Hub-Signature-256": "sha256=" + hmac.new(key, body, hashlib.sha256)
-                   .hexdigest(), **headers}
-    if delivery:
-        all_headers["X-GitHub-Delivery"] = delivery
-    return client.post(f"/webhooks/{integration.id}", data=body, headers=all_headers)
 
 
 def queued(conn: redis.Redis) -> int:
