@@ -13,13 +13,12 @@ from tests.e2e.flow import (
     Flow,
     check_chosen_repositories,
     check_connect_index_and_sync,
-    check_create_as_the_app,
     check_host_trouble,
     check_regenerated_secret_reaches_the_hooks,
-    check_require_user_pat,
     check_webhooks_delivery_and_disconnect,
     error_of,
 )
+from tests.e2e.flow_creating import check_create_as_the_app, check_require_user_pat
 from tests.support.connect import ConnectActions
 from tests.support.fake_hosts import FakeAzureDevOps
 from tests.support.fake_hosts.scenario import Scenario, seed

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.e2e.flow import DEV, DEV2, Flow, check_create_as_the_app, error_of
+from tests.e2e.flow import DEV, DEV2, Flow, error_of
+from tests.e2e.flow_creating import check_create_as_the_app
 from tests.support.connect import ConnectActions
 from tests.support.fake_hosts import FakeCodeCommit
 from tests.support.fake_hosts.scenario import Scenario, seed
