@@ -49,24 +49,22 @@ class Ingress:
         request_id = logs.request_id_for(environ.get("HTTP_X_REQUEST_ID") or "")
         method = environ.get("REQUEST_METHOD") or ""
         with logs.bound(request_id), metrics.serving("webhooks"), self.app.app_context():
-            status, headers, body = self._answer(environ, method, int(match.group(1)),
-                                                 started)
+            outcome = self._outcome(environ, method, int(match.group(1)))
+            status, headers, body = endpoint.finish(outcome, started)
             logs.access(method, environ["PATH_INFO"], status, started)
         start_response(f"{status} {HTTPStatus(status).phrase}", [
             *headers.items(), ("Content-Type", "application/json"),
             ("Content-Length", str(len(body))), ("X-Request-Id", request_id)])
         return [body]
 
-    def _answer(self, environ: dict[str, Any], method: str, integration_id: int,
-                started: float) -> tuple[int, dict[str, str], bytes]:
+    def _outcome(self, environ: dict[str, Any], method: str, integration_id: int
+                 ) -> endpoint.Outcome:
         if method != "POST":
-            outcome = endpoint.Outcome(405, "method_not_allowed", "git hosts POST deliveries "
-                                       "to this URL", integration_id, headers={"Allow": "POST"})
-            return endpoint.finish(outcome, started)
+            return endpoint.Outcome(405, "method_not_allowed", "git hosts POST deliveries to "
+                                    "this URL", integration_id, headers={"Allow": "POST"})
         try:
-            outcome = endpoint.receive(environ, integration_id)
+            return endpoint.receive(environ, integration_id)
         except Exception:
             self.app.logger.exception("webhooks.error integration=%s", integration_id)
-            outcome = endpoint.Outcome(500, "internal_error", "something went wrong on our "
-                                       "side; send the delivery again", integration_id)
-        return endpoint.finish(outcome, started)
+            return endpoint.Outcome(500, "internal_error", "something went wrong on our side; "
+                                    "send the delivery again", integration_id)
