@@ -118,6 +118,7 @@
   m.scan = scan;
   m.setEnabled = setEnabled;
   m.regenerateSecret = regenerateSecret;
+  m.renewsHooks = renewsHooks;
   m.removeRepository = removeRepository;
   m.disconnect = disconnect;
 }());

@@ -300,7 +300,9 @@
         el("span", { className: "gb-muted gb-small" },
           webhook.previous_secret_expires_at
             ? ["The previous secret keeps working until ", gb.time(webhook.previous_secret_expires_at), "."]
-            : "After regenerating, the old secret keeps working for 24 hours while you update the hosts.")),
+            : m.renewsHooks(integration)
+              ? "After regenerating, Gitbridge gives the webhooks it created the new secret; the old one keeps working for 24 hours."
+              : "After regenerating, the old secret keeps working for 24 hours while you update the hosts.")),
       el("details", { className: "gb-details gb-setup-steps" }, el("summary", {}, "Set-up steps for " + kindName(integration.kind)),
         gb.webhookSetup.steps(integration.kind, webhook)));
   }

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from tests.pages.helpers import ADMIN, api, clean, page, posted, tick
 from tests.support.browser import LiveServer
 from tests.support.connect import ConnectActions
+from tests.support.fake_hosts.scenario import Scenario
 from tests.support.indexing import drain
 
 pytestmark = pytest.mark.usefixtures("fast_pacing")
@@ -95,3 +96,39 @@ def test_integration_webhook_deliveries_and_replay(browser: Any, connect: Connec
         clean(s)
     finally:
         s.close()
+
+
+def test_regenerating_the_secret_renews_the_hooks_gitbridge_created(
+        browser: Any, connect: ConnectActions, site: tuple[str, str], live: LiveServer,
+        github: Scenario, redis_conn: redis.Redis) -> None:
+    """GitHub signs with the secret: the page says Gitbridge gives its hooks the new one,
+    and after the job every hook on the host has it."""
+    created = api(connect, site, "POST", "/api/v1/integrations", json={
+        "kind": "github_enterprise", "display_name": "Acme GHE",
+        "base_url": github.fake.web_root, "auth": github.admin_auth})
+    drain(redis_conn)
+    s = page(browser, connect, site, live, "/pages/manage-repositories", ADMIN)
+    try:
+        p = s.page
+        card = p.locator(".gb-integration", has_text="Acme GHE")
+        card.locator("summary", has_text="Webhook").click()
+        expect(card.locator(".gb-regenerate")).to_contain_text(
+            "Gitbridge gives the webhooks it created the new secret")
+        card.get_by_role("button", name="Regenerate secret").click()
+        dialog = p.get_by_role("dialog")
+        expect(dialog).to_contain_text("Gitbridge gives the webhooks it created on the host "
+                                       "the new secret itself")
+        s.screenshot("manage-webhook-regenerate-github")
+        dialog.get_by_role("button", name="Regenerate").click()
+        expect(p.locator("#gb-list-message")).to_contain_text(
+            "Gitbridge is giving the webhooks it created the new secret")
+        drain(redis_conn)
+        p.reload()
+        card = p.locator(".gb-integration", has_text="Acme GHE")
+        expect(card.locator(".gb-repo-webhook").first).to_contain_text("Webhook installed")
+        s.screenshot("manage-webhook-regenerated-github")
+        clean(s)
+    finally:
+        s.close()
+    secret = api(connect, site, "GET", f"/api/v1/integrations/{created['id']}")["webhook"]
+    assert {h.secret for _, h in github.fake.all_hooks()} == {secret["secret"]}
