@@ -22,10 +22,10 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -175,7 +175,7 @@ def init_app(app: Flask) -> None:
 
 def request_id_for(incoming: str) -> str:
     """The id of a request that came with ``X-Request-Id: incoming`` (kept if tame)."""
-    return incoming if _SANE_ID.match(incoming) else uuid.uuid4().hex
+    return incoming if _SANE_ID.match(incoming) else os.urandom(16).hex()
 
 
 def access(method: str, path: str, status: int, started: float) -> None:

@@ -33,8 +33,8 @@ def test_oauth_tables_come_from_the_registry() -> None:
 
 def test_kept_headers_are_each_hosts_own_and_never_credentials() -> None:
     for host in hosts.HOSTS:
-        assert set(host.kept_headers) <= set(KEPT_HEADERS)
-    lowered = {h.lower() for h in KEPT_HEADERS}
+        assert set(host.kept_headers) <= set(KEPT_HEADERS.values())
+    lowered = set(KEPT_HEADERS)
     assert not lowered & {"authorization", "x-hub-signature-256", "x-gitlab-token", "cookie"}
 
 

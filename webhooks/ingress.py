@@ -63,7 +63,7 @@ class Ingress:
             return endpoint.Outcome(405, "method_not_allowed", "git hosts POST deliveries to "
                                     "this URL", integration_id, headers={"Allow": "POST"})
         try:
-            return endpoint.receive(environ, integration_id)
+            return endpoint.receive(self.app, environ, integration_id)
         except Exception:
             self.app.logger.exception("webhooks.error integration=%s", integration_id)
             return endpoint.Outcome(500, "internal_error", "something went wrong on our side; "

@@ -49,6 +49,7 @@ from psycopg.types.json import Json
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from app import json_bytes
 from app.models import Delivery, Integration
 from app.store.processing_calls import ProcessingCalls
 
@@ -368,7 +369,8 @@ def _pg_execute(conn: Connection, deliveries: list[NewDelivery]) -> list[tuple[i
     params: list[Any] = []
     for d in deliveries:
         params += (d.tenant_id, d.integration_id, d.host, d.event, d.delivery_key, d.body,
-                   Json(d.headers), Json(d.repositories), d.received_at)
+                   Json(d.headers, json_bytes.dumps), Json(d.repositories, json_bytes.dumps),
+                   d.received_at)
     statement = _pg_insert(len(deliveries))
     raw: psycopg.Connection[Any] = conn.connection.driver_connection  # type: ignore[assignment]
     try:

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import random
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -54,6 +57,69 @@ def test_decode_json_fails_only_as_malformed(raw: bytes) -> None:
 def test_decode_json_accepts_unicode_and_big_floats() -> None:
     assert decode_json('{"t": "Änderung 修复"}'.encode()) == {"t": "Änderung 修复"}
     assert decode_json(b"1e999") == float("inf")
+
+
+def _stdlib(raw: bytes) -> object:
+    """The reading ``decode_json`` promises: strict UTF-8, the standard library's JSON,
+    no NaN or Infinity; ``MalformedDelivery`` for anything else."""
+    def reject(name: str) -> None:
+        raise ValueError(name)
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=reject)
+    except (ValueError, RecursionError):
+        return MalformedDelivery
+
+
+def _read(raw: bytes) -> object:
+    try:
+        return decode_json(raw)
+    except MalformedDelivery:
+        return MalformedDelivery
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal and of the same JSON types (``1 == 1.0`` in Python; not here)."""
+    if a is MalformedDelivery or b is MalformedDelivery:
+        return a is b
+    return json.dumps(a) == json.dumps(b)
+
+
+#: Where a fast decoder may read differently from the standard library: numbers
+#: beyond 64 bits or beyond a double, lone surrogates, duplicate keys, escapes,
+#: whitespace, nesting and trailing bytes.
+EDGES = [
+    b"123456789012345678901234567890", b"-9223372036854775809", b"18446744073709551616",
+    b"9223372036854775807", b"1e999", b"-1e999", b"1E400", b"0.1e-400", b"-0", b"-0.0",
+    b"3.141592653589793238462643383279", b"1.7976931348623157e308", b"5e-324", b"1e22",
+    b'"\\ud800"', b'"\\udc00\\ud800"', b'"\\ud83d\\ude00"', b'{"a": 1, "a": 2}',
+    b'"\\u0000\\/\\b\\f"', b'"a\x01b"', b'"\\x41"', b"[1,]", b'{"a":1,}', b"[01]",
+    b"[1.]", b"[.5]", b"[+1]", b"[0x10]", b"[1_000]", b" \t\r\n[1] \n", b"\x0c[1]",
+    b"[1]\x00", b"[1] x", b"[true,false,null]", b"[True]", b"['a']", b"{1:2}", b"[Infinity]",
+    b"[NaN]", b"\xef\xbb\xbf{}", b'"\xed\xa0\x80"', b'"\xf0\x9f\x98\x80"', b'"\xc0\xaf"',
+    b"1" * 4300, b"1" * 4301, b"[" * 900 + b"]" * 900, b"[" * 5000 + b"]" * 5000, b"",
+]
+
+FIXTURES = sorted(Path(__file__).parent.parent.glob("fixtures/webhooks/**/*.json"))
+
+
+@pytest.mark.parametrize("raw", EDGES)
+def test_decode_json_reads_edge_cases_as_the_standard_library(raw: bytes) -> None:
+    assert _same(_read(raw), _stdlib(raw)), raw[:60]
+
+
+def test_decode_json_reads_every_fixture_and_its_mutations_as_the_standard_library(
+) -> None:
+    assert len(FIXTURES) > 50
+    rng = random.Random(12)
+    for path in FIXTURES:
+        raw = path.read_bytes()
+        assert _same(_read(raw), _stdlib(raw)), path
+        for _ in range(20):  # a byte changed, dropped or doubled somewhere
+            at = rng.randrange(len(raw))
+            mutated = rng.choice([
+                raw[:at] + bytes([rng.randrange(256)]) + raw[at + 1:],
+                raw[:at] + raw[at + 1:], raw[:at] + raw[at:at + 1] * 2 + raw[at + 1:]])
+            assert _same(_read(mutated), _stdlib(mutated)), (path, at)
 
 
 @pytest.mark.parametrize(("value", "expected"), [

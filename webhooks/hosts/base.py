@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import msgspec
+
 if TYPE_CHECKING:
     from webhooks.hosts.events import Event
 
@@ -110,6 +112,12 @@ class Incoming:
         """The header's value (first one if repeated), or ``None``."""
         return self._lower.get(name.lower())
 
+    def among(self, names: Mapping[str, str]) -> dict[str, str]:
+        """The headers the request has of ``names`` (``{lower-case name: name}``), by
+        the names given: one lookup each, where :meth:`header` lower-cases first."""
+        lower = self._lower
+        return {name: lower[low] for low, name in names.items() if low in lower}
+
     def has_header(self, name: str) -> bool:
         return name.lower() in self._lower
 
@@ -140,11 +148,23 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+#: The fast decoder (a fifth of the standard library's time on a push); it refuses
+#: everything the standard library's strict reading below refuses, and a few inputs
+#: that reading accepts (numbers that overflow to infinity, lone surrogate escapes),
+#: so a body it refuses is decided by the standard library, and the result is the same.
+_FAST = msgspec.json.Decoder()
+_STRICT = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def decode_json(raw: bytes | str) -> Any:
     """Strict JSON decoding that fails only with :class:`MalformedDelivery`."""
     try:
+        return _FAST.decode(raw)
+    except (msgspec.DecodeError, RecursionError):
+        pass
+    try:
         text = raw.decode("utf-8") if isinstance(raw, bytes | bytearray) else raw
-        return json.loads(text, parse_constant=_reject_constant)
+        return _STRICT.decode(text)
     except UnicodeDecodeError:
         raise MalformedDelivery("the body is not UTF-8") from None
     except (ValueError, RecursionError):  # JSONDecodeError, int digit limit, depth
