@@ -26,8 +26,6 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,15 +58,21 @@ def current_request_id() -> str | None:
     return _request_id.get()
 
 
-@contextmanager
-def bound(request_id: str | None, job_id: str | None = None) -> Iterator[None]:
-    """Every line logged inside carries these ids (a job run by a worker)."""
-    tokens = (_request_id.set(request_id), _job_id.set(job_id))
-    try:
-        yield
-    finally:
-        _job_id.reset(tokens[1])
-        _request_id.reset(tokens[0])
+class bound:  # noqa: N801  (used as a function: ``with logs.bound(...)``)
+    """Every line logged inside carries these ids (a request, a job run by a worker).
+    A class, not a generator: the webhook receiver enters one per delivery."""
+
+    __slots__ = ("ids", "tokens")
+
+    def __init__(self, request_id: str | None, job_id: str | None = None) -> None:
+        self.ids = (request_id, job_id)
+
+    def __enter__(self) -> None:
+        self.tokens = (_request_id.set(self.ids[0]), _job_id.set(self.ids[1]))
+
+    def __exit__(self, *_: object) -> None:
+        _job_id.reset(self.tokens[1])
+        _request_id.reset(self.tokens[0])
 
 
 class ContextFilter(logging.Filter):

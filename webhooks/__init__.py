@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
         engine = db.engine
     # Per app and process: the group commit of deliveries, the integrations' views,
     # the deliveries each integration may still send this minute.
-    app.extensions["webhook_deliveries"] = DeliveryWriter(engine)
-    app.extensions["webhook_integrations"] = IntegrationCache(engine)
-    app.extensions["webhook_rate"] = RateLimiter()
+    app.extensions["webhook_deliveries"] = DeliveryWriter(app, engine)
+    app.extensions["webhook_integrations"] = IntegrationCache(app, engine)
+    app.extensions["webhook_rate"] = RateLimiter(app)
     app.wsgi_app = Ingress(app, app.wsgi_app)  # type: ignore[method-assign]

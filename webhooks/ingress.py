@@ -5,9 +5,9 @@ after and teardown hooks, a response object) cost a worker as much CPU as everyt
 else a delivery needs: under wrk the same receiver took 368 µs of worker CPU a
 delivery served this way against 517–739 µs through a Flask route
 (``docs/benchmarks.md``, "Fifth pass"). The receiver needs none of it (no session, no
-page, no API token), only the app's context: its configuration, database and Redis.
-So ``webhooks.init_app`` wraps the app's WSGI callable in :class:`Ingress`, which
-serves the receiver's URL itself and hands every other request to Flask unchanged.
+page, no API token), nor an app context of its own (``webhooks.endpoint``). So
+``webhooks.init_app`` wraps the app's WSGI callable in :class:`Ingress`, which serves
+the receiver's URL itself and hands every other request to Flask unchanged.
 
 What the app's hooks do for every request it does too: the request id
 (``X-Request-Id`` kept when tame, else made; echoed; on every log line), the access
@@ -32,6 +32,8 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 #: The receiver's URL (an id that fits a 64-bit integer); any other path is Flask's.
 PATH = re.compile(r"/webhooks/([0-9]{1,18})")
+#: ``202 Accepted`` and the like, made once.
+STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 
 
 class Ingress:
@@ -48,11 +50,11 @@ class Ingress:
         started = time.perf_counter()
         request_id = logs.request_id_for(environ.get("HTTP_X_REQUEST_ID") or "")
         method = environ.get("REQUEST_METHOD") or ""
-        with logs.bound(request_id), metrics.serving("webhooks"), self.app.app_context():
+        with logs.bound(request_id), metrics.serving("webhooks"):
             outcome = self._outcome(environ, method, int(match.group(1)))
             status, headers, body = endpoint.finish(outcome, started)
             logs.access(method, environ["PATH_INFO"], status, started)
-        start_response(f"{status} {HTTPStatus(status).phrase}", [
+        start_response(STATUS_LINES[status], [
             *headers.items(), ("Content-Type", "application/json"),
             ("Content-Length", str(len(body))), ("X-Request-Id", request_id)])
         return [body]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import Flask
 from sqlalchemy.engine import Engine
 
 from app.models import Integration, as_utc
@@ -63,10 +64,11 @@ _COLUMNS = [INTEGRATIONS.c[name] for name in (
 
 
 class IntegrationCache:
-    """One per app and process; safe for concurrent request threads."""
+    """One per app and process; safe for concurrent request threads. Views are read
+    in ``app``'s context (the secrets are decrypted with its keys)."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, app: Flask, engine: Engine) -> None:
+        self._app, self._engine = app, engine
         self._views: OrderedDict[int, IntegrationView] = OrderedDict()
         self._lock = threading.Lock()
         #: Integration id -> held while its view is read (one read at a time).
@@ -108,7 +110,7 @@ class IntegrationCache:
                     self._views.popitem(last=False)
 
     def _read(self, integration_id: int) -> IntegrationView | None:
-        with self._engine.connect() as conn:
+        with self._app.app_context(), self._engine.connect() as conn:
             row = conn.execute(
                 sa.select(*_COLUMNS).where(INTEGRATIONS.c.id == integration_id)).first()
         if row is None:

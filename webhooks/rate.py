@@ -17,7 +17,9 @@ import threading
 import time
 
 import redis
+from flask import Flask
 
+from app.queue import connection
 from app.queue import key as redis_key
 
 #: A process reserves at most this share of a minute's limit at once, and at most
@@ -34,16 +36,18 @@ _RESERVE_SHA = hashlib.sha1(_RESERVE.encode()).hexdigest()
 
 
 class RateLimiter:
-    """One per app and process; safe for concurrent request threads."""
+    """One per app and process; safe for concurrent request threads. Redis is asked
+    in ``app``'s context (its keys carry the app's queue prefix)."""
 
-    def __init__(self) -> None:
+    def __init__(self, app: Flask) -> None:
+        self._app = app
         self._lock = threading.Lock()
         #: (integration, minute) -> deliveries reserved and not yet admitted.
         self._reserved: dict[tuple[int, int], int] = {}
         #: (integration, minute) whose limit is reached.
         self._full: set[tuple[int, int]] = set()
 
-    def wait(self, conn: redis.Redis, integration_id: int, limit: int) -> int | None:
+    def wait(self, integration_id: int, limit: int) -> int | None:
         """Seconds until the integration may deliver again, or None to admit this
         delivery (also when Redis cannot tell: a Redis outage must not turn into
         refused deliveries)."""
@@ -58,14 +62,15 @@ class RateLimiter:
             if slot in self._full:
                 return 60 - int(now % 60)
         want = max(1, min(MAX_RESERVE, limit // RESERVE_SHARE))
-        key = redis_key("rate", "webhook", integration_id, minute)
-        try:
+        with self._app.app_context():
+            conn, key = connection(), redis_key("rate", "webhook", integration_id, minute)
             try:
-                total = int(conn.evalsha(_RESERVE_SHA, 1, key, want))
-            except redis.exceptions.NoScriptError:
-                total = int(conn.eval(_RESERVE, 1, key, want))
-        except redis.RedisError:
-            return None
+                try:
+                    total = int(conn.evalsha(_RESERVE_SHA, 1, key, want))
+                except redis.exceptions.NoScriptError:
+                    total = int(conn.eval(_RESERVE, 1, key, want))
+            except redis.RedisError:
+                return None
         admitted = max(0, min(want, limit - (total - want)))
         with self._lock:
             for old in [s for s in self._reserved if s[1] < minute]:

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,18 +147,22 @@ def _child(metric: Any, *labels: str) -> Any:
     return child
 
 
-@contextmanager
-def serving(surface: str) -> Iterator[None]:
-    """A request of ``surface`` in progress (one the app serves without Flask's hooks)."""
-    if _instruments is None:
-        yield
-        return
-    gauge = _child(_instruments.in_progress, surface)
-    gauge.inc()
-    try:
-        yield
-    finally:
-        gauge.dec()
+class serving:  # noqa: N801  (used as a function: ``with metrics.serving(...)``)
+    """A request of ``surface`` in progress (one the app serves without Flask's
+    hooks). A class, not a generator: the webhook receiver enters one per delivery."""
+
+    __slots__ = ("gauge",)
+
+    def __init__(self, surface: str) -> None:
+        self.gauge = None if _instruments is None else _child(_instruments.in_progress, surface)
+
+    def __enter__(self) -> None:
+        if self.gauge is not None:
+            self.gauge.inc()
+
+    def __exit__(self, *_: object) -> None:
+        if self.gauge is not None:
+            self.gauge.dec()
 
 
 def _request_started() -> None:

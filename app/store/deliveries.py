@@ -45,6 +45,7 @@ from typing import Any
 
 import psycopg
 import sqlalchemy as sa
+from flask import Flask
 from psycopg.types.json import Json
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection, Engine
@@ -136,14 +137,17 @@ class Expected:
 class DeliveryWriter:
     """One per app and process; safe to call from any number of request threads."""
 
-    def __init__(self, engine: Engine, committers: int = COMMITTERS,
+    def __init__(self, app: Flask, engine: Engine, committers: int = COMMITTERS,
                  gather: float = GATHER) -> None:
         self._engine = engine
         self._committers = committers
         self._gather_for = gather
         self._pending: list[_Waiting] = []
-        #: Guards everything below.
-        self._lock = threading.Lock()
+        #: Guards everything below. Re-entrant only for what it tells the condition:
+        #: with a plain lock, ``Condition`` checks that the caller holds it by trying
+        #: to take it, and under gevent a lock that cannot be taken at once yields
+        #: the greenlet first: every notify let the whole process run in between.
+        self._lock = threading.RLock()
         #: Notified when the last expected request arrives (a committer may be gathering).
         self._arrival = threading.Condition(self._lock)
         self._expected = 0
@@ -151,7 +155,7 @@ class DeliveryWriter:
         self._busy = 0
         self._pid = os.getpid()
         self._seen_written: dict[int, datetime] = {}
-        self._processing = ProcessingCalls()
+        self._processing = ProcessingCalls(app)
 
     def expect(self) -> Expected:
         """Announce a request that may store a delivery soon (see the module's doc)."""

@@ -33,9 +33,11 @@ WINDOW = 0.1
 
 
 class ProcessingCalls:
-    """One per delivery writer (app and process); safe for any number of threads."""
+    """One per delivery writer (app and process); safe for any number of threads.
+    Calls are made in ``app``'s context, which the caller need not have pushed."""
 
-    def __init__(self, window: float = WINDOW) -> None:
+    def __init__(self, app: Flask, window: float = WINDOW) -> None:
+        self._app = app
         self._window = window
         self._lock = threading.Lock()
         #: integration -> when its last queueing call started (monotonic).
@@ -61,15 +63,15 @@ class ProcessingCalls:
                     self._called_at[integration_id] = now
                     inline.append(integration_id)
             if self._deferred and self._dispatcher is None:
-                app = current_app._get_current_object()  # type: ignore[attr-defined]
                 self._dispatcher = threading.Thread(
-                    target=self._dispatch, args=(app,), name="gitbridge-processing-calls",
-                    daemon=True)
+                    target=self._dispatch, name="gitbridge-processing-calls", daemon=True)
                 self._dispatcher.start()
-        for integration_id in sorted(inline):
-            _call(integration_id)
+        if inline:
+            with self._app.app_context():
+                for integration_id in sorted(inline):
+                    _call(integration_id)
 
-    def _dispatch(self, app: Flask) -> None:
+    def _dispatch(self) -> None:
         """Every window, queue what was deferred meanwhile; stop when nothing was."""
         while True:
             time.sleep(self._window)
@@ -80,7 +82,7 @@ class ProcessingCalls:
                     return
                 now = time.monotonic()
                 self._called_at.update(dict.fromkeys(due, now))
-            with app.app_context():
+            with self._app.app_context():
                 for integration_id in sorted(due):
                     _call(integration_id)
 

@@ -50,7 +50,7 @@ def stored_keys() -> list[str]:
 
 def test_concurrent_deliveries_share_statements(app: Flask, webhook_integration: Integration,
                                                 inserts: list[str]) -> None:
-    writer = DeliveryWriter(db.engine)
+    writer = DeliveryWriter(app, db.engine)
     items = [delivery(webhook_integration) for _ in range(24)]
 
     def store(item: NewDelivery) -> tuple[Stored, int | None]:
@@ -68,7 +68,7 @@ def test_concurrent_deliveries_share_statements(app: Flask, webhook_integration:
 
 def test_duplicates_in_one_batch_and_across_batches(app: Flask, webhook_integration: Integration,
                                                     inserts: list[str]) -> None:
-    writer = DeliveryWriter(db.engine, committers=1)
+    writer = DeliveryWriter(app, db.engine, committers=1)
     first = delivery(webhook_integration, "same")
 
     def store(item: NewDelivery) -> Stored:
@@ -87,7 +87,7 @@ def test_duplicates_in_one_batch_and_across_batches(app: Flask, webhook_integrat
 
 def test_a_removed_integration_fails_alone(app: Flask, webhook_integration: Integration,
                                            inserts: list[str]) -> None:
-    writer = DeliveryWriter(db.engine, committers=1)
+    writer = DeliveryWriter(app, db.engine, committers=1)
     gone = delivery(webhook_integration)
     gone.integration_id = webhook_integration.id + 1000
 
@@ -110,7 +110,7 @@ def test_a_removed_integration_fails_alone(app: Flask, webhook_integration: Inte
 def test_a_database_failure_is_raised_and_nothing_is_acknowledged(
         app: Flask, webhook_integration: Integration) -> None:
     broken = sa.create_engine("postgresql+psycopg://nobody@127.0.0.1:9/none")
-    writer = DeliveryWriter(broken)
+    writer = DeliveryWriter(app, broken)
     with pytest.raises(sa.exc.OperationalError):
         writer.store(delivery(webhook_integration))
     assert stored_keys() == []
@@ -121,7 +121,7 @@ def test_a_committer_gathers_the_rows_of_expected_requests(
         app: Flask, webhook_integration: Integration, inserts: list[str]) -> None:
     """A request still on its way (expected) is waited for: both rows go in one
     statement, and the first is acknowledged only once the second arrived."""
-    writer = DeliveryWriter(db.engine, gather=30)
+    writer = DeliveryWriter(app, db.engine, gather=30)
     first, second = delivery(webhook_integration), delivery(webhook_integration)
     on_its_way = writer.expect()
 
@@ -146,7 +146,7 @@ def test_a_committer_waits_for_nobody_else(app: Flask, webhook_integration: Inte
                                            other: str) -> None:
     """A quiet process writes at once; a request that leaves without a row (a ping, a
     refused delivery) is waited for no longer."""
-    writer = DeliveryWriter(db.engine, gather=30)
+    writer = DeliveryWriter(app, db.engine, gather=30)
     item = delivery(webhook_integration)
     started = time.monotonic()
     request = writer.expect()

@@ -25,7 +25,7 @@ def job_started(conn: redis.Redis, integration_id: int) -> None:
 
 
 def test_quiet_calls_are_made_at_once(app: Flask, redis_conn: redis.Redis) -> None:
-    calls = ProcessingCalls(window=60)
+    calls = ProcessingCalls(app, window=60)
     calls.after_commit([7], busy=False)
     assert jobs(redis_conn) == 1
     job_started(redis_conn, 7)
@@ -36,7 +36,7 @@ def test_quiet_calls_are_made_at_once(app: Flask, redis_conn: redis.Redis) -> No
 def test_busy_calls_are_coalesced_then_made(app: Flask, redis_conn: redis.Redis) -> None:
     """Within the window a busy process defers the call; the deferred call still comes,
     after the job that the first call queued has started, so nothing is stranded."""
-    calls = ProcessingCalls(window=0.5)
+    calls = ProcessingCalls(app, window=0.5)
     calls.after_commit([7, 8], busy=True)  # first calls for these: at once
     assert jobs(redis_conn) == 2
     job_started(redis_conn, 7)
