@@ -71,6 +71,13 @@ class AppLogger(Logger):
 logger_class = AppLogger
 
 
+def worker_exit(server, worker):  # noqa: ANN001  (gunicorn's hook signature)
+    """In the exiting worker: the receiver's counts of its last second are written."""
+    from app.metrics.tally import TALLY
+
+    TALLY.flush()
+
+
 def child_exit(server, worker):  # noqa: ANN001  (gunicorn's hook signature)
     """A worker exited: its in-progress gauges must stop counting."""
     from prometheus_client import multiprocess

@@ -27,6 +27,7 @@ from flask import Flask, g, request
 from prometheus_client import Counter, Gauge, Histogram, values
 
 from app.config import ConfigError
+from app.metrics.tally import TALLY
 
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 JOB_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
@@ -149,7 +150,8 @@ def _child(metric: Any, *labels: str) -> Any:
 
 class serving:  # noqa: N801  (used as a function: ``with metrics.serving(...)``)
     """A request of ``surface`` in progress (one the app serves without Flask's
-    hooks). A class, not a generator: the webhook receiver enters one per delivery."""
+    hooks: the webhook receiver, which enters one per delivery, so a class and not a
+    generator, counted through the tally)."""
 
     __slots__ = ("gauge",)
 
@@ -158,11 +160,11 @@ class serving:  # noqa: N801  (used as a function: ``with metrics.serving(...)``
 
     def __enter__(self) -> None:
         if self.gauge is not None:
-            self.gauge.inc()
+            TALLY.inc(self.gauge)
 
     def __exit__(self, *_: object) -> None:
         if self.gauge is not None:
-            self.gauge.dec()
+            TALLY.inc(self.gauge, -1)
 
 
 def _request_started() -> None:
@@ -185,8 +187,8 @@ def delivery(outcome: str, host: str | None, seconds: float) -> None:
     after it arrived; ``host`` is the one the receiver recognised (None: not yet)."""
     if _instruments is None:
         return
-    _child(_instruments.deliveries, host or "unknown", outcome).inc()
-    _child(_instruments.ingest_seconds, outcome).observe(seconds)
+    TALLY.inc(_child(_instruments.deliveries, host or "unknown", outcome))
+    TALLY.observe(_child(_instruments.ingest_seconds, outcome), seconds)
 
 
 def job(queue: str, outcome: str, seconds: float) -> None:

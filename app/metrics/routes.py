@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from app.metrics.collectors import DevinfoBacklogCollector, QueueCollector
+from app.metrics.tally import TALLY
 
 bp = Blueprint("metrics", __name__)
 
@@ -48,6 +49,7 @@ def scrape() -> Response:
     refusal = _refusal()
     if refusal is not None:
         return refusal
+    TALLY.flush()  # this process's receiver counts, up to now
     registry = CollectorRegistry()
     MultiProcessCollector(registry, path=current_app.config["METRICS_DIR"])
     registry.register(QueueCollector())

@@ -53,6 +53,9 @@ class Delivery(db.Model):  # type: ignore[name-defined]
         Index("ix_deliveries_pending", "integration_id", "id",
               postgresql_where=_PENDING, sqlite_where=_PENDING),
         Index("ix_deliveries_received_at", "received_at", postgresql_using="brin"),
+        # A push's body, compressed, stays in its row instead of the TOAST table: two
+        # writes fewer per delivery (migration 8c2f4a6d1e3b).
+        {"postgresql_with": {"toast_tuple_target": 4080}},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -374,7 +374,7 @@ def require_id(data: Any, key: str, what: str) -> str:
 
 def sha_or_none(value: str | None) -> str | None:
     """A commit id, with git's all-zero "no object" turned into ``None``."""
-    if not value or set(value) == {"0"}:
+    if not value or not value.strip("0"):
         return None
     return value
 
