@@ -187,8 +187,8 @@ def delivery(outcome: str, host: str | None, seconds: float) -> None:
     after it arrived; ``host`` is the one the receiver recognised (None: not yet)."""
     if _instruments is None:
         return
-    TALLY.inc(_child(_instruments.deliveries, host or "unknown", outcome))
-    TALLY.observe(_child(_instruments.ingest_seconds, outcome), seconds)
+    TALLY.count(_child(_instruments.deliveries, host or "unknown", outcome),
+                _child(_instruments.ingest_seconds, outcome), seconds)
 
 
 def job(queue: str, outcome: str, seconds: float) -> None:

@@ -29,20 +29,24 @@ class Tally:
     """Sums per metric value; safe for any number of threads (or greenlets)."""
 
     def __init__(self) -> None:
+        self.forget()
+
+    def forget(self) -> None:
+        """Start empty (in a forked child: the parent writes its own sums)."""
         self._lock = threading.Lock()
         self._sums: dict[Any, float] = {}
         self._flusher: threading.Thread | None = None
-        self._pid = os.getpid()
 
     def inc(self, child: Any, amount: float = 1.0) -> None:
         """``child.inc(amount)`` of a counter's or a gauge's child, later."""
         self._add(((child._value, amount),))
 
-    def observe(self, child: Any, amount: float) -> None:
-        """``child.observe(amount)`` of a histogram's child, later: its sum and the
-        first bucket whose bound is at least ``amount`` (as the histogram does)."""
-        bucket = bisect.bisect_left(child._upper_bounds, amount)
-        self._add(((child._sum, amount), (child._buckets[bucket], 1.0)))
+    def count(self, counter: Any, histogram: Any, amount: float) -> None:
+        """``counter.inc()`` and ``histogram.observe(amount)`` (children), later: the
+        histogram's sum and the first bucket whose bound is at least ``amount``."""
+        bucket = bisect.bisect_left(histogram._upper_bounds, amount)
+        self._add(((counter._value, 1.0), (histogram._sum, amount),
+                   (histogram._buckets[bucket], 1.0)))
 
     def flush(self) -> None:
         """Write the sums now."""
@@ -54,8 +58,6 @@ class Tally:
 
     def _add(self, updates: tuple[tuple[Any, float], ...]) -> None:
         with self._lock:
-            if self._pid != os.getpid():  # forked: the parent writes its own sums
-                self._sums, self._flusher, self._pid = {}, None, os.getpid()
             sums = self._sums
             for value, amount in updates:
                 sums[value] = sums.get(value, 0.0) + amount
@@ -78,3 +80,4 @@ class Tally:
 #: The process's one tally.
 TALLY = Tally()
 atexit.register(TALLY.flush)
+os.register_at_fork(after_in_child=TALLY.forget)

@@ -143,13 +143,13 @@ class DeliveryWriter:
         self._committers = committers
         self._gather_for = gather
         self._pending: list[_Waiting] = []
-        #: Guards everything below. Re-entrant only for what it tells the condition:
-        #: with a plain lock, ``Condition`` checks that the caller holds it by trying
-        #: to take it, and under gevent a lock that cannot be taken at once yields
-        #: the greenlet first: every notify let the whole process run in between.
-        self._lock = threading.RLock()
-        #: Notified when the last expected request arrives (a committer may be gathering).
-        self._arrival = threading.Condition(self._lock)
+        #: Guards everything below.
+        self._lock = threading.Lock()
+        #: Set when the last expected request arrives (a committer may be gathering).
+        #: Not a ``Condition``: it checks that its caller holds a plain lock by trying
+        #: to take it, and under gevent a lock that cannot be taken at once yields the
+        #: greenlet first, so every notification let the whole process run meanwhile.
+        self._arrival = threading.Event()
         self._expected = 0
         self._idle: list[Connection] = []
         self._busy = 0
@@ -235,7 +235,7 @@ class DeliveryWriter:
             expected.open = False
             self._expected -= 1
             if self._expected == 0:
-                self._arrival.notify_all()
+                self._arrival.set()
 
     def _gather(self) -> None:
         """Wait (the lock released meanwhile) for the expected requests' rows."""
@@ -244,7 +244,12 @@ class DeliveryWriter:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
-            self._arrival.wait(remaining)
+            self._arrival.clear()  # under the lock: an arrival from now on sets it
+            self._lock.release()
+            try:
+                self._arrival.wait(remaining)
+            finally:
+                self._lock.acquire()
 
     def _take_batch(self) -> list[_Waiting]:
         batch: list[_Waiting] = []
