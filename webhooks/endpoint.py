@@ -66,7 +66,11 @@ def _read_body(environ: dict[str, Any], limit: int) -> bytes | None:
     length = environ.get("CONTENT_LENGTH") or ""
     if length.isdigit() and int(length) > limit:
         return None
-    body = get_input_stream(environ, max_content_length=None).read(limit + 1)
+    # A server that ends the stream itself (gunicorn) gets it read as is, which is
+    # what werkzeug would hand back after its own checks.
+    stream = (environ["wsgi.input"] if environ.get("wsgi.input_terminated")
+              else get_input_stream(environ, max_content_length=None))
+    body = stream.read(limit + 1)
     return None if len(body) > limit else body
 
 
