@@ -144,7 +144,7 @@ def _receive(app: Flask, writer: DeliveryWriter, environ: dict[str, Any], integr
         events = receiver.parse(incoming)
     except WebhookError as exc:
         app.logger.info("webhooks.refused integration=%s host=%s code=%s",
-                                integration.id, receiver.host, exc.code)
+                        integration.id, receiver.host, exc.code)
         return Outcome(exc.status, exc.code, exc.message, integration.id, receiver.host)
     if not events:
         writer.note_seen(integration.id, now)
