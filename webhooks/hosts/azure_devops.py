@@ -18,14 +18,12 @@ from webhooks.hosts.base import (
     MalformedDelivery,
     Receiver,
     SignatureInvalid,
-    basic_auth_password,
     get_bool,
     get_dict,
     get_id,
     get_list,
     get_str,
     parse_time,
-    secret_matches,
     sha_or_none,
 )
 from webhooks.hosts.events import (
@@ -43,6 +41,7 @@ from webhooks.hosts.events import (
     short_ref,
     unique,
 )
+from webhooks.hosts.secrets import basic_auth_password, secret_matches
 
 PUBLISHERS = frozenset({"tfs", "azure-devops"})
 

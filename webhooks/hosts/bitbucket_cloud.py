@@ -20,7 +20,6 @@ from webhooks.hosts.base import (
     get_id,
     get_list,
     get_str,
-    hub_signature_matches,
     parse_time,
     split_name_email,
 )
@@ -39,6 +38,7 @@ from webhooks.hosts.events import (
     pull_request_keys,
     unique,
 )
+from webhooks.hosts.secrets import hub_signature_matches
 
 #: Headers only Bitbucket Cloud sends (Server/Data Center sends ``X-Request-Id``).
 CLOUD_HEADERS = ("X-Hook-UUID", "X-Request-UUID", "X-Attempt-Number")

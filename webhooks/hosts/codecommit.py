@@ -40,7 +40,6 @@ from webhooks.hosts.base import (
     get_dict,
     get_list,
     get_str,
-    secret_matches,
     sha_or_none,
 )
 from webhooks.hosts.events import (
@@ -53,6 +52,7 @@ from webhooks.hosts.events import (
     is_history_ref,
     unique,
 )
+from webhooks.hosts.secrets import secret_matches
 
 #: SNS's own hosts: ``sns.us-east-1.amazonaws.com``, ``sns.cn-north-1.amazonaws.com.cn``.
 SNS_HOST = re.compile(r"^sns\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?$")

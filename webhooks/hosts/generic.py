@@ -12,17 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from webhooks.hosts.base import (
-    Incoming,
-    MalformedDelivery,
-    Receiver,
-    SignatureInvalid,
-    bearer_token,
-    get_str,
-    hub_signature_matches,
-    secret_matches,
-)
+from webhooks.hosts.base import Incoming, MalformedDelivery, Receiver, SignatureInvalid, get_str
 from webhooks.hosts.events import Event, RepositoryRef, Trigger
+from webhooks.hosts.secrets import bearer_token, hub_signature_matches, secret_matches
 
 #: Longer than any real clone URL; refusing more keeps junk out of storage and logs.
 MAX_ORIGIN_LENGTH = 2048

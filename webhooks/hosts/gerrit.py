@@ -22,14 +22,12 @@ from webhooks.hosts.base import (
     MalformedDelivery,
     Receiver,
     SignatureInvalid,
-    body_digest,
     get_bool,
     get_dict,
     get_id,
     get_str,
     parse_time,
     require_str,
-    secret_matches,
     sha_or_none,
 )
 from webhooks.hosts.events import (
@@ -44,6 +42,7 @@ from webhooks.hosts.events import (
     pull_request_keys,
     unique,
 )
+from webhooks.hosts.secrets import body_digest, secret_matches
 
 #: Change events that carry the change's whole state, and what they make it.
 CHANGE_EVENTS: dict[str, PullRequestState | None] = {

@@ -21,7 +21,6 @@ from webhooks.hosts.base import (
     get_id,
     get_list,
     get_str,
-    hub_signature_matches,
     parse_time,
     require_id,
     require_str,
@@ -44,6 +43,7 @@ from webhooks.hosts.events import (
     pull_request_keys,
     unique,
 )
+from webhooks.hosts.secrets import hub_signature_matches
 
 #: "The array includes a maximum of 2048 commits. If necessary, you can use the
 #: Commits API to fetch additional commits."  The push payload has no total count

@@ -30,10 +30,8 @@ from webhooks.hosts.base import (
     parse_time,
     require_id,
     require_str,
-    secret_matches,
     sha_or_none,
     str_items,
-    usable_secrets,
 )
 from webhooks.hosts.events import (
     Event,
@@ -49,6 +47,7 @@ from webhooks.hosts.events import (
     pull_request_keys,
     unique,
 )
+from webhooks.hosts.secrets import secret_matches, usable_secrets
 
 #: Standard Webhooks: "verify the timestamp is within a tolerance (five minutes)".
 STANDARD_WEBHOOKS_TOLERANCE = 300
