@@ -1,19 +1,26 @@
 """The production web worker (``app.web_worker``) under a real gunicorn: a reload ends
-the idle keep-alive connections a proxy holds at once and quietly, and serves on."""
+the idle keep-alive connections a proxy holds at once and quietly, and serves on; its
+responses send their head with their body's first bytes, in order, on real sockets."""
 
 from __future__ import annotations
 
 import http.client
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
+import pytest
 import requests
+from gunicorn.config import Config
+from gunicorn.http import RequestParser, wsgi
 
-from app import ROOT
+from app import ROOT, web_worker
 from tests.support.services import spare_port
 
 
@@ -77,3 +84,101 @@ def test_a_worker_whose_database_waits_would_block_refuses_to_boot(
         cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "psycopg was imported before gevent patched this worker" in result.stderr
+
+
+class Recording:
+    """A real socket whose sends are recorded (what went out, in which calls)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock, self.sends = sock, []  # type: ignore[var-annotated]
+
+    def sendall(self, data: bytes) -> None:
+        self.sends.append(bytes(data))
+        self.sock.sendall(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sock, name)
+
+
+@pytest.fixture()
+def exchange() -> Iterator[Callable[..., tuple[list[bytes], bytes]]]:
+    """Serve one request through gunicorn's own parser and ``wsgi.create`` with the
+    worker's response class, on a real socket pair: the calls that sent the answer,
+    and the bytes the client received."""
+    pairs: list[tuple[socket.socket, socket.socket]] = []
+
+    def run(app: Callable[..., Any], request: bytes = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+            ) -> tuple[list[bytes], bytes]:
+        client, server = socket.socketpair()
+        pairs.append((client, server))
+        client.sendall(request)
+        cfg = Config()
+        req = next(iter(RequestParser(cfg, server, ("127.0.0.1", 1))))
+        recording = Recording(server)
+        resp, environ = wsgi.create(req, recording, ("127.0.0.1", 1), "test", cfg,
+                                    response_class=web_worker.Response)
+        result = app(environ, resp.start_response)
+        if isinstance(result, environ["wsgi.file_wrapper"]):
+            resp.write_file(result)
+        else:
+            for item in result:
+                resp.write(item)
+        resp.close()
+        server.shutdown(socket.SHUT_WR)
+        received = b""
+        while chunk := client.recv(65536):
+            received += chunk
+        return recording.sends, received
+
+    yield run
+    for client, server in pairs:
+        client.close()
+        server.close()
+
+
+def answering(*body: bytes, headers: Sequence[tuple[str, str]] = ()) -> Callable[..., Any]:
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        start_response("202 Accepted", list(headers))
+        return list(body)
+    return app
+
+
+def test_a_small_answer_leaves_in_one_send(exchange: Any) -> None:
+    body = b'{"status":"accepted"}'
+    sends, received = exchange(answering(body, headers=[("Content-Length", str(len(body)))]))
+    assert len(sends) == 1
+    assert sends[0].startswith(b"HTTP/1.1 202 Accepted\r\n")
+    assert sends[0].endswith(b"\r\n\r\n" + body)
+    assert received == sends[0]
+
+
+def test_an_answer_without_a_body_sends_its_head_at_its_end(exchange: Any) -> None:
+    sends, received = exchange(answering(headers=[("Content-Length", "0")]))
+    assert len(sends) == 1 and sends[0].endswith(b"Content-Length: 0\r\n\r\n")
+    assert received == sends[0]
+
+
+def test_a_large_body_is_not_copied_to_join_its_head(exchange: Any) -> None:
+    body = b"x" * (web_worker.JOIN_UP_TO + 1)
+    sends, received = exchange(answering(body, headers=[("Content-Length", str(len(body)))]))
+    assert len(sends) == 2 and sends[1] == body
+    assert received.endswith(b"\r\n\r\n" + body)
+
+
+def test_a_chunked_answer_keeps_its_order(exchange: Any) -> None:
+    sends, received = exchange(answering(b"one", b"two"))
+    assert received.endswith(b"\r\n\r\n3\r\none\r\n3\r\ntwo\r\n0\r\n\r\n")
+    assert b"Transfer-Encoding: chunked" in sends[0] and sends[0].endswith(b"3\r\none\r\n")
+
+
+def test_a_file_follows_its_head(exchange: Any, tmp_path: Path) -> None:
+    served = tmp_path / "served.txt"
+    served.write_bytes(b"file body")
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        start_response("200 OK", [("Content-Length", "9")])
+        return environ["wsgi.file_wrapper"](served.open("rb"))
+
+    sends, received = exchange(app)
+    assert sends[0].endswith(b"\r\n\r\n")  # the head, flushed before sendfile
+    assert received.startswith(b"HTTP/1.1 200 OK\r\n") and received.endswith(b"\r\n\r\nfile body")
