@@ -83,8 +83,9 @@ class Response(wsgi.Response):
         self.sock = head
         try:
             super().send_headers()
-        finally:
-            self.sock = sock  # nothing was sent if it failed
+        except BaseException:
+            self.sock = sock  # nothing was sent
+            raise
         self.sock = _HeadFirst(sock, head.data)
 
     def close(self) -> None:

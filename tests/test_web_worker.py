@@ -90,7 +90,8 @@ class Recording:
     """A real socket whose sends are recorded (what went out, in which calls)."""
 
     def __init__(self, sock: socket.socket) -> None:
-        self.sock, self.sends = sock, []  # type: ignore[var-annotated]
+        self.sock = sock
+        self.sends: list[bytes] = []
 
     def sendall(self, data: bytes) -> None:
         self.sends.append(bytes(data))
