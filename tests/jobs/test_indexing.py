@@ -184,7 +184,7 @@ def test_worker_killed_mid_index_finishes_elsewhere_without_duplicates(
 ) -> None:
     root = tmp_path / "big"
     root.mkdir()
-    bare = fast_import_history(root / "big.git", 30_000, 5)
+    bare = fast_import_history(root / "big.git", 15_000, 5)
     expected = int(git("--git-dir", str(bare), "rev-list", "--all", "--count").strip())
     with GitHttpServer(root) as server:
         rid = make_repository(server.url("big.git"))
