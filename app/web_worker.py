@@ -129,7 +129,10 @@ class Worker(GeventWorker):
         """gunicorn's keep-alive wait for a connection's next request, entered once
         the previous one is answered: the other ready connections go first."""
         gevent.sleep(0)
-        wait = gevent.Timeout(self.cfg.keepalive, False)  # False: ends quietly
+        # A worker that began to stop meanwhile has ended the idle waits already: this
+        # one ends at once too (a request already there is still read, and answered
+        # with ``Connection: close``).
+        wait = gevent.Timeout(self.cfg.keepalive if self.alive else 0, False)  # False: quietly
         current = gevent.getcurrent()
         self._idle[current] = wait
         try:

@@ -15,8 +15,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import gevent
 import pytest
 import requests
 from gunicorn.config import Config
@@ -234,3 +236,24 @@ def test_a_file_follows_its_head(exchange: Any, tmp_path: Path) -> None:
     sends, received = exchange(app)
     assert sends[0].endswith(b"\r\n\r\n")  # the head, flushed before sendfile
     assert received.startswith(b"HTTP/1.1 200 OK\r\n") and received.endswith(b"\r\n\r\nfile body")
+
+
+def test_a_worker_that_stops_while_a_connection_yields_still_ends_its_wait_at_once() -> None:
+    """``handle_exit`` ends the idle waits it finds; a connection that is letting the others
+    go first at that moment is not among them, and must not then wait out its keep-alive."""
+    worker: Any = SimpleNamespace(cfg=SimpleNamespace(keepalive=30), alive=True, _idle={})
+    read: list[str] = []
+
+    def connection() -> None:
+        with web_worker.Worker.timeout_ctx(worker):
+            gevent.sleep(20)  # gunicorn reading a next request that never comes
+            read.append("a request")
+
+    def stop() -> None:
+        worker.alive = False
+
+    started = time.monotonic()
+    greenlets = [gevent.spawn(connection), gevent.spawn(stop)]
+    gevent.joinall(greenlets, timeout=30, raise_error=True)
+    assert all(g.dead for g in greenlets) and not read
+    assert time.monotonic() - started < 5 and not worker._idle
