@@ -25,36 +25,25 @@ from gunicorn.config import Config
 from gunicorn.http import RequestParser, wsgi
 
 from app import ROOT, web_worker
-from tests.support.services import spare_port
+from tests.support.services import spare_port, start_gunicorn
 
 
 def children(pid: int) -> set[int]:
     return {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
 
 
-def start_gunicorn(migrated: dict[str, str], tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
-    """``gunicorn -c gunicorn.conf.py -w 1`` serving the app, its output in
-    ``tmp_path / "gunicorn.log"``, once it answers."""
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-w", "1",
-         "-b", f"127.0.0.1:{port}", "wsgi:app"],
-        env={**os.environ, **migrated, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")},
-        cwd=ROOT, stdout=(tmp_path / "gunicorn.log").open("wb"), stderr=subprocess.STDOUT)
-    for _ in range(100):
-        try:
-            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-            return server
-        except requests.RequestException:
-            time.sleep(0.1)
-    server.terminate()
-    raise RuntimeError("gunicorn did not start")
+def start(migrated: dict[str, str], tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
+    """One production worker serving the app, its output in ``tmp_path / "gunicorn.log"``."""
+    return start_gunicorn(
+        {**os.environ, **migrated, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")},
+        port, "-w", "1", log=tmp_path / "gunicorn.log")
 
 
 def test_a_reload_closes_idle_keep_alive_connections_at_once(
         migrated: dict[str, str], tmp_path: Path) -> None:
     port = spare_port()
     log = tmp_path / "gunicorn.log"
-    server = start_gunicorn(migrated, tmp_path, port)
+    server = start(migrated, tmp_path, port)
     try:
         # A proxy's connection: one request answered, then idle, kept alive.
         idle = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
@@ -92,7 +81,7 @@ def test_a_connection_whose_requests_are_always_there_lets_the_others_in(
     is served one request at a time among the others: gunicorn's gevent worker serves
     it to the end while every other connection waits."""
     port = spare_port()
-    server = start_gunicorn(migrated, tmp_path, port)
+    server = start(migrated, tmp_path, port)
     burst = 2000
     try:
         busy = socket.create_connection(("127.0.0.1", port), timeout=30)
@@ -115,6 +104,8 @@ def test_a_connection_whose_requests_are_always_there_lets_the_others_in(
         other.request("GET", "/healthz", headers={"X-Request-Id": "the-other-one"})
         assert other.getresponse().status == 200
         reader.join(timeout=60)
+        busy.close()
+        other.close()
         assert answers.count(b"HTTP/1.1 200") == burst
     finally:
         server.terminate()

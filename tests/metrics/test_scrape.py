@@ -31,7 +31,7 @@ from app.models import Integration, Repository, Tenant
 from tests.support.git_http import GitHttpServer
 from tests.support.gitrepo import WorkRepo, init_bare
 from tests.support.metrics import Samples, parse, value
-from tests.support.services import spare_port
+from tests.support.services import spare_port, start_gunicorn
 
 PUSH = (ROOT / "tests/fixtures/webhooks/github/payloads/push.with-new-branch.json").read_bytes()
 TOKEN = "metrics-token-" + "m" * 24
@@ -52,17 +52,7 @@ class Deployment:
         self.web: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.web = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app",
-             "-w", "2", "-b", f"127.0.0.1:{self.port}"],
-            cwd=ROOT, env=self.env, stdout=self.log_path.open("wb"), stderr=subprocess.STDOUT)
-        for _ in range(200):
-            try:
-                requests.get(self.url + "/healthz", timeout=5)
-                return
-            except requests.RequestException:
-                time.sleep(0.1)
-        raise RuntimeError("gunicorn did not start: " + self.log_path.read_text())
+        self.web = start_gunicorn(self.env, self.port, "-w", "2", log=self.log_path)
 
     def workers(self) -> set[int]:
         assert self.web is not None

@@ -12,18 +12,46 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import redis
+import requests
 import sqlalchemy as sa
+
+from app import ROOT
 
 
 def spare_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def start_gunicorn(env: dict[str, str], port: int, *options: str, log: Path | None = None,
+                   **popen: Any) -> subprocess.Popen[bytes]:
+    """``gunicorn -c gunicorn.conf.py <options> wsgi:app`` on ``127.0.0.1:port``, the
+    production settings as an operator starts them, once it answers ``/healthz``.
+    ``env`` is its whole environment; its output goes to ``log`` (else inherited)."""
+    output = log.open("wb") if log is not None else None
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), *options,
+         "-b", f"127.0.0.1:{port}", "wsgi:app"],
+        env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT if output else None,
+        **popen)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+            return server
+        except requests.RequestException:
+            time.sleep(0.1)
+    server.kill()
+    server.wait()
+    raise RuntimeError("gunicorn did not start" + (f": {log.read_text()}" if log else ""))
 
 
 class PrivateRedis:
